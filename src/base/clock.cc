@@ -1,0 +1,78 @@
+#include "base/clock.h"
+
+#include <cassert>
+#include <cmath>
+#include <thread>
+
+namespace steady {
+
+double ToUnixSeconds(Time t) { return std::chrono::duration<double>(t.time_since_epoch()).count(); }
+Time FromUnixSeconds(double s) {
+  return Time(std::chrono::nanoseconds(static_cast<int64_t>(std::llround(s * 1e9))));
+}
+Time FromUnixNanos(int64_t ns) { return Time(std::chrono::nanoseconds(ns)); }
+int64_t ToUnixNanos(Time t) { return t.time_since_epoch().count(); }
+
+Time SystemClock::Now() const {
+  return std::chrono::time_point_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now());
+}
+
+bool SystemClock::SleepUntil(Time deadline, std::stop_token stop) {
+  // Wait on a condition variable tied to the stop token, so a stop request wakes us at once.
+  std::mutex mu;
+  std::condition_variable_any cv;
+  std::unique_lock lock(mu);
+  while (Now() < deadline) {
+    if (stop.stop_requested()) return false;
+    auto remaining = deadline - Now();
+    cv.wait_for(lock, stop, remaining, [] { return false; });
+  }
+  return true;
+}
+
+SystemClock& SystemClock::Get() {
+  static SystemClock clock;
+  return clock;
+}
+
+ManualClock::ManualClock(Time start) : now_(start) {}
+
+Time ManualClock::Now() const {
+  std::lock_guard lock(mu_);
+  return now_;
+}
+
+bool ManualClock::SleepUntil(Time deadline, std::stop_token stop) {
+  std::unique_lock lock(mu_);
+  ++sleepers_;
+  cv_.notify_all();  // wake AwaitSleepers
+  bool reached = cv_.wait(lock, stop, [&] { return now_ >= deadline; });
+  --sleepers_;
+  return reached;
+}
+
+void ManualClock::Advance(Duration d) {
+  assert(d.count() >= 0);  // time never runs backwards
+  std::lock_guard lock(mu_);
+  now_ += d;
+  cv_.notify_all();
+}
+
+void ManualClock::Set(Time t) {
+  std::lock_guard lock(mu_);
+  assert(t >= now_);  // time never runs backwards
+  now_ = t;
+  cv_.notify_all();
+}
+
+int ManualClock::sleepers() const {
+  std::lock_guard lock(mu_);
+  return sleepers_;
+}
+
+void ManualClock::AwaitSleepers(int n) const {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return sleepers_ >= n; });
+}
+
+}  // namespace steady

@@ -1,0 +1,23 @@
+// Each subcommand registers itself on the root app; main() only builds the app and runs it.
+// CLI11 stays out of this header: subcommands receive an opaque App pointer.
+#pragma once
+
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace steady::cli {
+
+// Options every subcommand shares (--config, --log-level, --log-format).
+struct GlobalOptions {
+  std::string config_file;
+  std::string log_level = "info";
+  std::string log_format = "text";
+};
+
+void AddVersionCommand(CLI::App& app);
+void AddUpCommand(CLI::App& app, const GlobalOptions& global);
+
+}  // namespace steady::cli
