@@ -4,6 +4,16 @@
 // retry and throttle. Service clients (S3, SQS, ECS, ...) build protocol-shaped requests and
 // hand them here.
 //
+// Metrics (families in the MetricsRegistry given; `service` is the lower-cased service_id):
+//   steady_aws_requests_total{service,operation,outcome}  one per Send; outcome is success,
+//       throttled, server_error, client_error, transport_error, credentials_error, cancelled
+//       or error
+//   steady_aws_retries_total{service,operation,reason}    one per retried attempt; reason is
+//       throttled, transient, connection or timeout
+//   steady_aws_throttles_total{service,operation}         one per attempt answered with a
+//       throttling error (retried or not)
+//   steady_aws_request_seconds{service,operation}         per Send, retries and waits included
+//
 // Thread safety: Send may be called from many threads at once.
 #pragma once
 
@@ -56,12 +66,18 @@ class AwsTransport {
 
   // `request.url` holds the path and query relative to the endpoint ("/bucket/key?x=1");
   // the transport makes it absolute, signs and sends it. Returns the 2xx response, or the
-  // decoded AWS error as a Status (ErrorToStatus) after retries.
+  // decoded AWS error as a Status (ErrorToStatus) after retries. A transport failure keeps the
+  // HttpClient's code (kUnavailable, kDeadlineExceeded); credential failures keep the
+  // provider's; kCancelled when `options.stop` is requested while waiting (rate limiter or
+  // backoff) or before an attempt. An empty TransportOptions::endpoint means the public AWS
+  // endpoint https://<endpoint_prefix>.<region>.amazonaws.com.
   Result<net::HttpResponse> Send(std::string_view operation, net::HttpRequest request,
                                  const SendOptions& options = {});
 
   const ServiceInfo& service() const;
   const TransportOptions& options() const;
+  // Units left in the retry quota (aws/retry.h), for tests and diagnostics.
+  int retry_quota_available() const;
 
  private:
   struct Impl;

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
+#include <cstdio>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -227,6 +228,76 @@ Result<std::vector<std::string>> ConfigNode::StringList(std::string_view key) co
                                   ": expected a list of strings");
     out.push_back(item.Scalar());
   }
+  return out;
+}
+
+namespace {
+
+void AppendJsonString(std::string& out, const std::string& s) {
+  out += '"';
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += '"';
+}
+
+void AppendYamlAsJson(std::string& out, const YAML::Node& n) {
+  if (n.IsMap()) {
+    out += '{';
+    bool first = true;
+    for (const auto& kv : n) {
+      if (!first) out += ',';
+      first = false;
+      AppendJsonString(out, kv.first.Scalar());
+      out += ':';
+      AppendYamlAsJson(out, kv.second);
+    }
+    out += '}';
+  } else if (n.IsSequence()) {
+    out += '[';
+    bool first = true;
+    for (const auto& item : n) {
+      if (!first) out += ',';
+      first = false;
+      AppendYamlAsJson(out, item);
+    }
+    out += ']';
+  } else if (n.IsNull() || !n.IsDefined()) {
+    out += "null";
+  } else {
+    const std::string& s = n.Scalar();
+    double d;
+    auto r = std::from_chars(s.data(), s.data() + s.size(), d);
+    bool quoted = n.Tag() == "!";  // written in quotes in the file: a string, whatever it reads as
+    if (!quoted && !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size()) {
+      out += s;
+    } else if (!quoted && (s == "true" || s == "false")) {
+      out += s;
+    } else {
+      AppendJsonString(out, s);
+    }
+  }
+}
+
+}  // namespace
+
+Result<std::string> ConfigNode::Json(std::string_view key) const {
+  YAML::Node v = Lookup(impl_->node, key);
+  if (!v.IsDefined() || v.IsNull())
+    return NotFoundError(Where() + ": " + Join(path_, key) + ": required, missing");
+  if (v.IsScalar() && !v.Scalar().empty() && (v.Scalar()[0] == '{' || v.Scalar()[0] == '['))
+    return v.Scalar();
+  std::string out;
+  AppendYamlAsJson(out, v);
   return out;
 }
 

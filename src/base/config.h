@@ -46,6 +46,11 @@ class ConfigNode {
   Result<int64_t> Bytes(std::string_view key, std::optional<int64_t> fallback = {}) const;
   Result<std::vector<std::string>> StringList(std::string_view key) const;  // absent → empty
 
+  // The value under `key` as JSON text (mappings → objects, sequences → arrays, scalars that
+  // read as numbers or booleans → those, others → strings); a scalar holding JSON text (a
+  // string starting with '{' or '[') is returned as it is. kNotFound when absent.
+  Result<std::string> Json(std::string_view key) const;
+
   // The mapping under `key` (absent → empty node).
   ConfigNode Child(std::string_view key) const;
   // The sequence of mappings under `key` (absent → empty). kInvalidArgument if not a sequence.

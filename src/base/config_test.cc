@@ -68,6 +68,23 @@ TEST(Config, SyntaxErrorsNameTheLine) {
   EXPECT_FALSE(Config::Parse("- a\n- b\n").ok());  // top level must be a mapping
 }
 
+TEST(Config, ValuesAsJson) {
+  auto c = Config::Parse(R"(
+rule:
+  pattern:
+    source: [aws.ec2]
+    detail-type: ["EC2 Spot Instance Interruption Warning"]
+    detail: {count: [{numeric: [">", 3]}], flag: true, code: "007", note: "a \"q\""}
+  text: '{"source": ["x"]}'
+)");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(*c->Section("rule").Json("pattern"),
+            R"({"source":["aws.ec2"],"detail-type":["EC2 Spot Instance Interruption Warning"],)"
+            R"("detail":{"count":[{"numeric":[">",3]}],"flag":true,"code":"007","note":"a \"q\""}})");
+  EXPECT_EQ(*c->Section("rule").Json("text"), R"({"source": ["x"]})");
+  EXPECT_EQ(c->Section("rule").Json("nope").status().code(), StatusCode::kNotFound);
+}
+
 TEST(Config, DurationsAndSizes) {
   EXPECT_EQ(*ParseDuration("1h30m"), minutes(90));
   EXPECT_EQ(*ParseDuration("500ms"), milliseconds(500));

@@ -167,6 +167,16 @@ Result<Time> ParseRfc3339(std::string_view s) {
   return FromCivil(c) - std::chrono::minutes(offset_minutes);
 }
 
+Result<Time> ParseAmzDate(std::string_view s) {
+  CivilTime c{};
+  if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z' || !ParseInt(s, 0, 4, c.year) ||
+      !ParseInt(s, 4, 2, c.month) || !ParseInt(s, 6, 2, c.day) || !ParseInt(s, 9, 2, c.hour) ||
+      !ParseInt(s, 11, 2, c.minute) || !ParseInt(s, 13, 2, c.second) || c.month < 1 ||
+      c.month > 12 || c.day < 1 || c.day > 31 || c.hour > 23 || c.minute > 59 || c.second > 60)
+    return InvalidArgumentError("not an X-Amz-Date: '" + std::string(s) + "'");
+  return FromCivil(c);
+}
+
 Result<Time> ParseHttpDate(std::string_view s) {
   // "Mon, 23 Nov 2026 19:12:40 GMT"
   auto bad = [&] { return InvalidArgumentError("not an HTTP date: '" + std::string(s) + "'"); };

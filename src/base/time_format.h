@@ -24,6 +24,8 @@ std::string FormatPattern(std::string_view pattern, Time t);
 
 // Parses RFC 3339 / ISO 8601 with 'Z' or a numeric offset and any number of fraction digits.
 Result<Time> ParseRfc3339(std::string_view text);
+// Parses the SigV4 basic form 20261123T191240Z.
+Result<Time> ParseAmzDate(std::string_view text);
 // Parses an IMF-fixdate HTTP date.
 Result<Time> ParseHttpDate(std::string_view text);
 

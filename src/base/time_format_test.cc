@@ -28,6 +28,13 @@ TEST(TimeFormat, ParsesRfc3339WithOffsetsAndFractions) {
     EXPECT_FALSE(ParseRfc3339(bad).ok()) << bad;
 }
 
+TEST(TimeFormat, AmzDateRoundTrips) {
+  Time t = FromUnixSeconds(1700000000);
+  EXPECT_EQ(*ParseAmzDate(FormatAmzDate(t)), t);
+  EXPECT_FALSE(ParseAmzDate("20231114T221320").ok());
+  EXPECT_FALSE(ParseAmzDate("2023111XT221320Z").ok());
+}
+
 TEST(TimeFormat, HttpDateRoundTrips) {
   Time t = FromUnixSeconds(1700000000);
   EXPECT_EQ(*ParseHttpDate(FormatHttpDate(t)), t);

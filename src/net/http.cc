@@ -31,9 +31,10 @@ const std::string* HttpHeaders::Find(std::string_view name) const {
 }
 
 std::string Url::HostHeader() const {
-  if (!explicit_port) return host;
-  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
-  return host + ":" + std::to_string(port);
+  // IPv6 literals keep their brackets in a Host header, with or without a port (RFC 7230 5.4).
+  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+  if (!explicit_port) return h;
+  return h + ":" + std::to_string(port);
 }
 
 Result<Url> ParseUrl(std::string_view url) {
