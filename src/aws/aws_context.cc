@@ -25,13 +25,16 @@ bool NoAwsAccountConfigured(const Environment& env, std::string_view profile) {
 
 AwsContext::AwsContext(AwsSettings settings, const Environment& env, Clock& clock,
                        MetricsRegistry& metrics)
-    : settings_(std::move(settings)), env_(env), clock_(clock), metrics_(metrics), limiter_(clock) {}
+    : settings_(std::move(settings)),
+      env_(env),
+      clock_(clock),
+      metrics_(metrics),
+      limiter_(clock) {}
 
 AwsContext::~AwsContext() = default;
 
-Result<std::unique_ptr<AwsContext>> AwsContext::Create(AwsSettings settings,
-                                                       const Environment& env, Clock& clock,
-                                                       MetricsRegistry& metrics) {
+Result<std::unique_ptr<AwsContext>> AwsContext::Create(AwsSettings settings, const Environment& env,
+                                                       Clock& clock, MetricsRegistry& metrics) {
   std::unique_ptr<AwsContext> c(new AwsContext(std::move(settings), env, clock, metrics));
   c->http_ = std::make_unique<net::CurlHttpClient>();
   AwsSettings& s = c->settings_;
@@ -39,8 +42,8 @@ Result<std::unique_ptr<AwsContext>> AwsContext::Create(AwsSettings settings,
     c->local_default_ = true;
     s.endpoint_url = kLocalRegionEndpoint;
   }
-  if (c->local_default_ || (s.endpoint_url.rfind("http://127.", 0) == 0 &&
-                            NoAwsAccountConfigured(env, s.profile))) {
+  if (c->local_default_ ||
+      (s.endpoint_url.rfind("http://127.", 0) == 0 && NoAwsAccountConfigured(env, s.profile))) {
     // The local region accepts any signature by default; sign with fixed local keys.
     c->credentials_ = StaticCredentials({"steady", "steady", "", std::nullopt});
     c->region_ = s.region.empty() ? "us-east-1" : s.region;

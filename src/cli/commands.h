@@ -19,5 +19,6 @@ struct GlobalOptions {
 
 void AddVersionCommand(CLI::App& app);
 void AddUpCommand(CLI::App& app, const GlobalOptions& global);
+void AddRegionCommand(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace steady::cli

@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
 
   steady::cli::AddVersionCommand(app);
   steady::cli::AddUpCommand(app, global);
+  steady::cli::AddRegionCommand(app, global);
 
   CLI11_PARSE(app, argc, argv);
   return 0;
