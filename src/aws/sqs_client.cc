@@ -137,8 +137,11 @@ Result<SendMessageResult> SqsClient::SendMessage(const SendMessageRequest& reque
   if (!request.message_attributes.empty())
     body["MessageAttributes"] = AttrsJson(request.message_attributes);
   ASSIGN_OR_RETURN(json out, Call(transport_, "SendMessage", body));
-  SendMessageResult r{out.value("MessageId", ""), out.value("MD5OfMessageBody", ""),
-                      out.value("MD5OfMessageAttributes", "")};
+  ASSIGN_OR_RETURN(SendMessageResult r, Decode("SendMessage", [&]() -> Result<SendMessageResult> {
+                     return SendMessageResult{out.value("MessageId", ""),
+                                              out.value("MD5OfMessageBody", ""),
+                                              out.value("MD5OfMessageAttributes", "")};
+                   }));
   // As the SDKs do: a body that arrived damaged is an error, not a silent success.
   if (r.md5_of_message_body != SqsMd5OfBody(request.message_body))
     return DataLossError("SendMessage: MD5OfMessageBody does not match the body sent");
@@ -177,23 +180,25 @@ Result<std::vector<SqsMessage>> SqsClient::ReceiveMessage(const ReceiveMessageRe
   // The HTTP timeout must outlast the long poll.
   Duration timeout = seconds(request.wait_time_seconds.value_or(20) + 10);
   ASSIGN_OR_RETURN(json out, Call(transport_, "ReceiveMessage", body, timeout, std::move(stop)));
-  std::vector<SqsMessage> msgs;
-  for (const auto& m : out.value("Messages", json::array())) {
-    SqsMessage msg;
-    msg.message_id = m.value("MessageId", "");
-    msg.receipt_handle = m.value("ReceiptHandle", "");
-    msg.body = m.value("Body", "");
-    msg.md5_of_body = m.value("MD5OfBody", "");
-    msg.md5_of_message_attributes = m.value("MD5OfMessageAttributes", "");
-    if (m.contains("Attributes") && m["Attributes"].is_object())
-      msg.attributes = m["Attributes"].get<std::map<std::string, std::string>>();
-    ASSIGN_OR_RETURN(msg.message_attributes,
-                     AttrsFrom(m.value("MessageAttributes", json::object())));
-    if (msg.md5_of_body != SqsMd5OfBody(msg.body))
-      return DataLossError("ReceiveMessage: MD5OfBody does not match message " + msg.message_id);
-    msgs.push_back(std::move(msg));
-  }
-  return msgs;
+  return Decode("ReceiveMessage", [&]() -> Result<std::vector<SqsMessage>> {
+    std::vector<SqsMessage> msgs;
+    for (const auto& m : out.value("Messages", json::array())) {
+      SqsMessage msg;
+      msg.message_id = m.value("MessageId", "");
+      msg.receipt_handle = m.value("ReceiptHandle", "");
+      msg.body = m.value("Body", "");
+      msg.md5_of_body = m.value("MD5OfBody", "");
+      msg.md5_of_message_attributes = m.value("MD5OfMessageAttributes", "");
+      if (m.contains("Attributes") && m["Attributes"].is_object())
+        msg.attributes = m["Attributes"].get<std::map<std::string, std::string>>();
+      ASSIGN_OR_RETURN(msg.message_attributes,
+                       AttrsFrom(m.value("MessageAttributes", json::object())));
+      if (msg.md5_of_body != SqsMd5OfBody(msg.body))
+        return DataLossError("ReceiveMessage: MD5OfBody does not match message " + msg.message_id);
+      msgs.push_back(std::move(msg));
+    }
+    return msgs;
+  });
 }
 
 Status SqsClient::DeleteMessage(const std::string& queue_url, const std::string& receipt_handle) {
