@@ -29,9 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (doc.ok() && !doc->is_object()) std::abort();
       break;
     }
-    case 2:
-      (void)steady::region::Gunzip(body, 1 << 20);
-      break;
+    case 2: (void)steady::region::Gunzip(body, 1 << 20); break;
   }
   return 0;
 }

@@ -26,8 +26,8 @@ class SqsClientTest : public ::testing::Test {
  protected:
   Result<SendMessageResult> SendWith(const std::string& answer) {
     http_ = std::make_unique<CannedHttp>(answer);
-    transport_ = std::make_unique<AwsTransport>(SqsService(), TransportOptions{.endpoint = "http://h"},
-                                                *http_, *creds_, clock_, metrics_);
+    transport_ = std::make_unique<AwsTransport>(
+        SqsService(), TransportOptions{.endpoint = "http://h"}, *http_, *creds_, clock_, metrics_);
     SqsClient c(*transport_);
     return c.SendMessage({"http://h/000000000000/q", "hello"});
   }
@@ -40,7 +40,8 @@ class SqsClientTest : public ::testing::Test {
 };
 
 TEST_F(SqsClientTest, SendsTheJsonProtocolAndChecksTheBodyMd5) {
-  auto ok = SendWith(R"({"MessageId":"m-1","MD5OfMessageBody":"5d41402abc4b2a76b9719d911017c592"})");
+  auto ok =
+      SendWith(R"({"MessageId":"m-1","MD5OfMessageBody":"5d41402abc4b2a76b9719d911017c592"})");
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   EXPECT_EQ(ok->message_id, "m-1");
   EXPECT_EQ(http_->last.headers.Get("X-Amz-Target"), "AmazonSQS.SendMessage");

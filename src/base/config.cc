@@ -3,8 +3,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 

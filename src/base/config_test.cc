@@ -78,9 +78,10 @@ rule:
   text: '{"source": ["x"]}'
 )");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
-  EXPECT_EQ(*c->Section("rule").Json("pattern"),
-            R"({"source":["aws.ec2"],"detail-type":["EC2 Spot Instance Interruption Warning"],)"
-            R"("detail":{"count":[{"numeric":[">",3]}],"flag":true,"code":"007","note":"a \"q\""}})");
+  EXPECT_EQ(
+      *c->Section("rule").Json("pattern"),
+      R"({"source":["aws.ec2"],"detail-type":["EC2 Spot Instance Interruption Warning"],)"
+      R"("detail":{"count":[{"numeric":[">",3]}],"flag":true,"code":"007","note":"a \"q\""}})");
   EXPECT_EQ(*c->Section("rule").Json("text"), R"({"source": ["x"]})");
   EXPECT_EQ(c->Section("rule").Json("nope").status().code(), StatusCode::kNotFound);
 }
