@@ -18,9 +18,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Status Errno(const std::string& what) {
-  return InternalError(what + ": " + std::strerror(errno));
-}
+Status Errno(const std::string& what) { return InternalError(what + ": " + std::strerror(errno)); }
 
 Status WriteAll(int fd, const char* p, size_t n) {
   while (n > 0) {
@@ -183,7 +181,8 @@ void S3BlobDir::Remove(const std::vector<std::string>& blobs) {
   for (const std::string& b : blobs) {
     if (b.empty()) continue;
     if (::unlink(PathOf(b).c_str()) != 0 && errno != ENOENT)
-      LogWarn("s3: cannot remove object file", {{"file", PathOf(b)}, {"error", std::strerror(errno)}});
+      LogWarn("s3: cannot remove object file",
+              {{"file", PathOf(b)}, {"error", std::strerror(errno)}});
   }
 }
 

@@ -23,14 +23,32 @@ constexpr std::string_view kXmlDecl = "<?xml version=\"1.0\" encoding=\"UTF-8\"?
 
 // Query parameters that are arguments of an operation rather than a subresource naming one.
 bool PlainParam(const std::string& name) {
-  static const std::set<std::string> kPlain = {
-      "prefix",        "delimiter",          "marker",           "max-keys",
-      "encoding-type", "list-type",          "continuation-token", "start-after",
-      "fetch-owner",   "x-id",               "max-buckets",      "bucket-region",
-      "uploadId",      "partNumber",         "max-parts",        "part-number-marker",
-      "key-marker",    "upload-id-marker",   "max-uploads",      "versionId",
-      "response-content-type", "response-content-language", "response-expires",
-      "response-cache-control", "response-content-disposition", "response-content-encoding"};
+  static const std::set<std::string> kPlain = {"prefix",
+                                               "delimiter",
+                                               "marker",
+                                               "max-keys",
+                                               "encoding-type",
+                                               "list-type",
+                                               "continuation-token",
+                                               "start-after",
+                                               "fetch-owner",
+                                               "x-id",
+                                               "max-buckets",
+                                               "bucket-region",
+                                               "uploadId",
+                                               "partNumber",
+                                               "max-parts",
+                                               "part-number-marker",
+                                               "key-marker",
+                                               "upload-id-marker",
+                                               "max-uploads",
+                                               "versionId",
+                                               "response-content-type",
+                                               "response-content-language",
+                                               "response-expires",
+                                               "response-cache-control",
+                                               "response-content-disposition",
+                                               "response-content-encoding"};
   return kPlain.count(name) > 0 || name.starts_with("X-Amz-") || name.starts_with("x-amz-");
 }
 
@@ -40,13 +58,11 @@ Status Err(std::string_view code, std::string message, int http = 400) {
 
 Status NotImplemented() {
   return Err("NotImplemented",
-             "A header or query you provided implies functionality that is not implemented",
-             501);
+             "A header or query you provided implies functionality that is not implemented", 501);
 }
 
 Status MethodNotAllowed() {
-  return Err("MethodNotAllowed", "The specified method is not allowed against this resource.",
-             405);
+  return Err("MethodNotAllowed", "The specified method is not allowed against this resource.", 405);
 }
 
 std::string Lower(std::string_view s) {
@@ -79,8 +95,8 @@ std::string StoredContentEncoding(const std::string& header) {
 
 bool ValidStorageClass(const std::string& s) {
   static const std::set<std::string> kClasses = {
-      "STANDARD",   "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
-      "GLACIER",    "DEEP_ARCHIVE",       "OUTPOSTS",    "GLACIER_IR", "SNOW",
+      "STANDARD",       "REDUCED_REDUNDANCY", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING",
+      "GLACIER",        "DEEP_ARCHIVE",       "OUTPOSTS",    "GLACIER_IR", "SNOW",
       "EXPRESS_ONEZONE"};
   return s.empty() || kClasses.count(s) > 0;
 }
@@ -130,7 +146,8 @@ net::HttpResponse Xml(const Call& c, std::string body, int status = 200) {
 }
 
 std::string OwnerXml(const RegionContext& ctx) {
-  return "<Owner><ID>" + aws::Sha256Hex(ctx.account_id) + "</ID><DisplayName>steady</DisplayName></Owner>";
+  return "<Owner><ID>" + aws::Sha256Hex(ctx.account_id) +
+         "</ID><DisplayName>steady</DisplayName></Owner>";
 }
 
 S3ObjectAttrs AttrsFromHeaders(const Call& c) {
@@ -173,8 +190,7 @@ S3Conditions ConditionsFrom(const Call& c, std::string_view prefix) {
   out.if_none_match = c.H(p + "If-None-Match");
   // A date S3 cannot read is ignored, as HTTP says.
   if (auto t = ParseHttpDate(c.H(p + "If-Modified-Since")); t.ok()) out.if_modified_since = *t;
-  if (auto t = ParseHttpDate(c.H(p + "If-Unmodified-Since")); t.ok())
-    out.if_unmodified_since = *t;
+  if (auto t = ParseHttpDate(c.H(p + "If-Unmodified-Since")); t.ok()) out.if_unmodified_since = *t;
   return out;
 }
 
@@ -555,7 +571,8 @@ class Handlers {
   Result<net::HttpResponse> UploadPart() {
     int64_t n = 0;
     if (!ParseInt(c_.Q("partNumber"), n) || n < 1 || n > 10000)
-      return Err("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive");
+      return Err("InvalidArgument",
+                 "Part number must be an integer between 1 and 10000, inclusive");
     const std::string id = c_.Q("uploadId");
     if (c_.http.headers.Has("x-amz-copy-source")) {
       std::string src_bucket, src_key;
@@ -563,11 +580,15 @@ class Handlers {
       std::optional<S3Range> range;
       if (std::string h = c_.H("x-amz-copy-source-range"); !h.empty()) {
         range = ParseS3Range(h);
-        if (!range) return Err("InvalidArgument", "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy");
+        if (!range)
+          return Err(
+              "InvalidArgument",
+              "The x-amz-copy-source-range value must be of the form bytes=first-last where first "
+              "and last are the zero-based offsets of the first and last bytes to copy");
       }
       ASSIGN_OR_RETURN(S3PartInfo part,
-                       model_.UploadPartCopy(c_.bucket, c_.key, id, static_cast<int>(n),
-                                             src_bucket, src_key, range));
+                       model_.UploadPartCopy(c_.bucket, c_.key, id, static_cast<int>(n), src_bucket,
+                                             src_key, range));
       return Xml(c_, "<CopyPartResult xmlns=\"" + std::string(kXmlns) + "\"><LastModified>" +
                          Iso(part.last_modified) + "</LastModified><ETag>" +
                          XmlEscape(Quoted(part.etag)) + "</ETag></CopyPartResult>");
@@ -598,7 +619,8 @@ class Handlers {
     if (c_.Has("max-parts") && (!ParseInt(c_.Q("max-parts"), max) || max < 0))
       return Err("InvalidArgument", "Provided max-parts not an integer or within integer range");
     if (c_.Has("part-number-marker") && !ParseInt(c_.Q("part-number-marker"), marker))
-      return Err("InvalidArgument", "Provided part-number-marker not an integer or within integer range");
+      return Err("InvalidArgument",
+                 "Provided part-number-marker not an integer or within integer range");
     max = std::min<int64_t>(max, 1000);
     const std::string id = c_.Q("uploadId");
     ASSIGN_OR_RETURN(auto parts, model_.ListParts(c_.bucket, c_.key, id));
@@ -617,13 +639,13 @@ class Handlers {
               Iso(p.last_modified) + "</LastModified><ETag>" + XmlEscape(Quoted(p.etag)) +
               "</ETag><Size>" + std::to_string(p.size) + "</Size></Part>";
     }
-    std::string x = "<ListPartsResult xmlns=\"" + std::string(kXmlns) + "\"><Bucket>" +
-                    XmlEscape(c_.bucket) + "</Bucket><Key>" + XmlEscape(c_.key) +
-                    "</Key><UploadId>" + XmlEscape(id) + "</UploadId><PartNumberMarker>" +
-                    std::to_string(marker) + "</PartNumberMarker><NextPartNumberMarker>" +
-                    std::to_string(last) + "</NextPartNumberMarker><MaxParts>" +
-                    std::to_string(max) + "</MaxParts><IsTruncated>" +
-                    (truncated ? "true" : "false") + "</IsTruncated><StorageClass>STANDARD</StorageClass>";
+    std::string x =
+        "<ListPartsResult xmlns=\"" + std::string(kXmlns) + "\"><Bucket>" + XmlEscape(c_.bucket) +
+        "</Bucket><Key>" + XmlEscape(c_.key) + "</Key><UploadId>" + XmlEscape(id) +
+        "</UploadId><PartNumberMarker>" + std::to_string(marker) +
+        "</PartNumberMarker><NextPartNumberMarker>" + std::to_string(last) +
+        "</NextPartNumberMarker><MaxParts>" + std::to_string(max) + "</MaxParts><IsTruncated>" +
+        (truncated ? "true" : "false") + "</IsTruncated><StorageClass>STANDARD</StorageClass>";
     return Xml(c_, x + body + "</ListPartsResult>");
   }
 
@@ -631,9 +653,11 @@ class Handlers {
     ASSIGN_OR_RETURN(auto uploads, model_.ListMultipartUploads(c_.bucket, c_.Q("prefix")));
     // Every upload in one page: this region keeps few, and IsTruncated says so honestly.
     std::string x = "<ListMultipartUploadsResult xmlns=\"" + std::string(kXmlns) + "\"><Bucket>" +
-                    XmlEscape(c_.bucket) + "</Bucket><KeyMarker></KeyMarker><UploadIdMarker>"
-                    "</UploadIdMarker><Prefix>" + XmlEscape(c_.Q("prefix")) +
-                    "</Prefix><MaxUploads>" + std::to_string(std::max<size_t>(1000, uploads.size())) +
+                    XmlEscape(c_.bucket) +
+                    "</Bucket><KeyMarker></KeyMarker><UploadIdMarker>"
+                    "</UploadIdMarker><Prefix>" +
+                    XmlEscape(c_.Q("prefix")) + "</Prefix><MaxUploads>" +
+                    std::to_string(std::max<size_t>(1000, uploads.size())) +
                     "</MaxUploads><IsTruncated>false</IsTruncated>";
     for (const S3UploadInfo& u : uploads)
       x += "<Upload><Key>" + XmlEscape(u.key) + "</Key><UploadId>" + u.upload_id +
@@ -652,30 +676,18 @@ class Handlers {
 
 int S3ErrorStatus(std::string_view code) {
   static const std::map<std::string, int, std::less<>> kStatus = {
-      {"NoSuchBucket", 404},
-      {"NoSuchKey", 404},
-      {"NoSuchUpload", 404},
-      {"NoSuchVersion", 404},
-      {"NotModified", 304},
-      {"PreconditionFailed", 412},
-      {"InvalidRange", 416},
-      {"BucketAlreadyOwnedByYou", 409},
-      {"BucketAlreadyExists", 409},
-      {"BucketNotEmpty", 409},
-      {"OperationAborted", 409},
-      {"MethodNotAllowed", 405},
-      {"MissingContentLength", 411},
-      {"NotImplemented", 501},
-      {"AccessDenied", 403},
-      {"SignatureDoesNotMatch", 403},
-      {"InvalidAccessKeyId", 403},
-      {"MissingAuthenticationToken", 403},
-      {"InvalidClientTokenId", 403},
-      {"IncompleteSignature", 403},
-      {"RequestTimeTooSkewed", 403},
-      {"InternalError", 500},
-      {"ServiceUnavailable", 503},
-      {"SlowDown", 503},
+      {"NoSuchBucket", 404},         {"NoSuchKey", 404},
+      {"NoSuchUpload", 404},         {"NoSuchVersion", 404},
+      {"NotModified", 304},          {"PreconditionFailed", 412},
+      {"InvalidRange", 416},         {"BucketAlreadyOwnedByYou", 409},
+      {"BucketAlreadyExists", 409},  {"BucketNotEmpty", 409},
+      {"OperationAborted", 409},     {"MethodNotAllowed", 405},
+      {"MissingContentLength", 411}, {"NotImplemented", 501},
+      {"AccessDenied", 403},         {"SignatureDoesNotMatch", 403},
+      {"InvalidAccessKeyId", 403},   {"MissingAuthenticationToken", 403},
+      {"InvalidClientTokenId", 403}, {"IncompleteSignature", 403},
+      {"RequestTimeTooSkewed", 403}, {"InternalError", 500},
+      {"ServiceUnavailable", 503},   {"SlowDown", 503},
   };
   auto it = kStatus.find(code);
   return it == kStatus.end() ? 400 : it->second;
@@ -684,9 +696,8 @@ int S3ErrorStatus(std::string_view code) {
 namespace {
 
 net::HttpResponse ErrorDocument(const RoutedRequest& request, const std::string& code,
-                                const std::string& message, int status,
-                                const std::string& bucket, const std::string& key,
-                                const std::string& upload_id) {
+                                const std::string& message, int status, const std::string& bucket,
+                                const std::string& key, const std::string& upload_id) {
   net::HttpResponse r;
   r.status = status;
   r.headers.Set("x-amz-request-id", request.request_id);
@@ -709,8 +720,7 @@ net::HttpResponse ErrorDocument(const RoutedRequest& request, const std::string&
 }
 
 // The bucket and key a request names: from a virtual-hosted Host, else from the path.
-void Address(const net::ServerRequest& http, std::string& bucket, std::string& key,
-             bool& has_key) {
+void Address(const net::ServerRequest& http, std::string& bucket, std::string& key, bool& has_key) {
   std::string path = http.path.empty() ? "/" : http.path;
   std::string host_bucket = VirtualHostBucket(http.headers.Get("Host"));
   if (!host_bucket.empty()) {
@@ -720,7 +730,8 @@ void Address(const net::ServerRequest& http, std::string& bucket, std::string& k
     return;
   }
   size_t slash = path.find('/', 1);
-  bucket = net::UriDecode(path.substr(1, slash == std::string::npos ? std::string::npos : slash - 1));
+  bucket =
+      net::UriDecode(path.substr(1, slash == std::string::npos ? std::string::npos : slash - 1));
   if (slash != std::string::npos) {
     key = net::UriDecode(path.substr(slash + 1));
     has_key = !key.empty();

@@ -63,8 +63,11 @@ class S3FrontTest : public ::testing::Test {
 
 TEST_F(S3FrontTest, ClientCallsRoundTrip) {
   EXPECT_EQ(client_->CreateBucket("logs").code(), StatusCode::kAlreadyExists);
-  aws::PutObjectRequest put{.bucket = "logs", .key = "a dir/x+y=z.txt", .body = "0123456789",
-                            .content_type = "text/plain", .content_encoding = "",
+  aws::PutObjectRequest put{.bucket = "logs",
+                            .key = "a dir/x+y=z.txt",
+                            .body = "0123456789",
+                            .content_type = "text/plain",
+                            .content_encoding = "",
                             .metadata = {{"team", "infra"}}};
   auto p = client_->PutObject(put);
   ASSERT_TRUE(p.ok()) << p.status().ToString();
@@ -90,7 +93,8 @@ TEST_F(S3FrontTest, ClientCallsRoundTrip) {
                 .code(),
             StatusCode::kInvalidArgument);  // 416
 
-  auto list = client_->ListObjectsV2({.bucket = "logs", .delimiter = "/", .encoding_type_url = true});
+  auto list =
+      client_->ListObjectsV2({.bucket = "logs", .delimiter = "/", .encoding_type_url = true});
   ASSERT_TRUE(list.ok()) << list.status().ToString();
   EXPECT_EQ(list->common_prefixes, std::vector<std::string>{"a dir/"});
   EXPECT_EQ(list->key_count, 1);

@@ -39,8 +39,10 @@ bool ValidBucketName(std::string_view n) {
   int dots = 0;
   bool digits_and_dots = true;
   for (char c : n) {
-    if (c == '.') ++dots;
-    else if (c < '0' || c > '9') digits_and_dots = false;
+    if (c == '.')
+      ++dots;
+    else if (c < '0' || c > '9')
+      digits_and_dots = false;
   }
   return !(digits_and_dots && dots == 3);
 }
@@ -60,8 +62,7 @@ std::optional<S3Range> ParseS3Range(std::string_view h) {
   if (h.size() < 6 || !net::EqualsIgnoreCase(h.substr(0, 6), "bytes=")) return std::nullopt;
   h.remove_prefix(6);
   size_t dash = h.find('-');
-  if (dash == std::string_view::npos || h.find(',') != std::string_view::npos)
-    return std::nullopt;
+  if (dash == std::string_view::npos || h.find(',') != std::string_view::npos) return std::nullopt;
   auto number = [](std::string_view s, uint64_t& out) {
     auto r = std::from_chars(s.data(), s.data() + s.size(), out);
     return !s.empty() && r.ec == std::errc() && r.ptr == s.data() + s.size();
@@ -88,7 +89,8 @@ S3Model::S3Model(RegionContext& ctx, SqsModel& sqs, S3ModelOptions options)
       sqs_(sqs),
       options_(std::move(options)),
       blobs_(std::make_unique<S3BlobDir>(options_.state_dir.empty() ? ""
-                                                                    : options_.state_dir + "/s3")) {}
+                                                                    : options_.state_dir + "/s3")) {
+}
 
 S3Model::~S3Model() = default;
 
@@ -247,22 +249,43 @@ json S3Model::Snapshot() const {
     if (!b->notifications.empty()) {
       json cfg = json::array();
       for (const auto& n : b->notifications)
-        cfg.push_back({{"id", n.id}, {"q", n.queue_arn}, {"ev", n.events}, {"pre", n.prefix},
+        cfg.push_back({{"id", n.id},
+                       {"q", n.queue_arn},
+                       {"ev", n.events},
+                       {"pre", n.prefix},
                        {"suf", n.suffix}});
       records.push_back({{"s", "s3"}, {"op", "notif"}, {"b", name}, {"cfg", cfg}});
     }
     for (const auto& [key, o] : b->objects) {
-      records.push_back({{"s", "s3"}, {"op", "put"}, {"b", name}, {"k", key}, {"blob", o.blob},
-                         {"size", o.meta.size}, {"etag", o.meta.etag},
-                         {"t", Ns(o.meta.last_modified)}, {"a", AttrsToJson(o.meta.attrs)},
-                         {"parts", o.meta.parts}, {"seq", o.seq}});
+      records.push_back({{"s", "s3"},
+                         {"op", "put"},
+                         {"b", name},
+                         {"k", key},
+                         {"blob", o.blob},
+                         {"size", o.meta.size},
+                         {"etag", o.meta.etag},
+                         {"t", Ns(o.meta.last_modified)},
+                         {"a", AttrsToJson(o.meta.attrs)},
+                         {"parts", o.meta.parts},
+                         {"seq", o.seq}});
     }
     for (const auto& [id, u] : b->uploads) {
-      records.push_back({{"s", "s3"}, {"op", "mpu"}, {"b", name}, {"u", id}, {"k", u.key},
-                         {"t", Ns(u.initiated)}, {"a", AttrsToJson(u.attrs)}});
+      records.push_back({{"s", "s3"},
+                         {"op", "mpu"},
+                         {"b", name},
+                         {"u", id},
+                         {"k", u.key},
+                         {"t", Ns(u.initiated)},
+                         {"a", AttrsToJson(u.attrs)}});
       for (const auto& [n, p] : u.parts) {
-        records.push_back({{"s", "s3"}, {"op", "part"}, {"b", name}, {"u", id}, {"n", n},
-                           {"blob", p.blob}, {"size", p.info.size}, {"etag", p.info.etag},
+        records.push_back({{"s", "s3"},
+                           {"op", "part"},
+                           {"b", name},
+                           {"u", id},
+                           {"n", n},
+                           {"blob", p.blob},
+                           {"size", p.info.size},
+                           {"etag", p.info.etag},
                            {"t", Ns(p.info.last_modified)}});
       }
     }
@@ -372,11 +395,16 @@ Result<S3ObjectMeta> S3Model::CommitObject(std::string_view op, const std::strin
                                    "A part was replaced while the upload was being completed."));
     }
     uint64_t sequencer = next_seq_;
-    json r = {{"op", "put"},          {"b", bucket},
-              {"k", key},             {"blob", obj.blob},
-              {"size", obj.size},     {"etag", obj.etag},
-              {"t", Ns(ctx_.clock.Now())}, {"a", AttrsToJson(obj.attrs)},
-              {"parts", obj.parts},   {"seq", sequencer}};
+    json r = {{"op", "put"},
+              {"b", bucket},
+              {"k", key},
+              {"blob", obj.blob},
+              {"size", obj.size},
+              {"etag", obj.etag},
+              {"t", Ns(ctx_.clock.Now())},
+              {"a", AttrsToJson(obj.attrs)},
+              {"parts", obj.parts},
+              {"seq", sequencer}};
     if (!obj.upload_id.empty()) r["u"] = obj.upload_id;
     seq = RecordLocked(std::move(r), &dropped);
     meta = b->objects.at(key).meta;
@@ -521,8 +549,8 @@ Result<std::vector<S3DeleteResult>> S3Model::DeleteObjects(const std::string& bu
         r.message = key.empty() ? "An object key must not be empty." : "Your key is too long";
       } else if (b->objects.count(key)) {
         uint64_t sequencer = next_seq_;
-        seq = RecordLocked({{"op", "del"}, {"b", bucket}, {"k", key}, {"seq", sequencer}},
-                           &dropped);
+        seq =
+            RecordLocked({{"op", "del"}, {"b", bucket}, {"k", key}, {"seq", sequencer}}, &dropped);
         CollectEventsLocked(*b, key, "ObjectRemoved:Delete", nullptr, sequencer, caller, events);
       }
       results.push_back(std::move(r));
@@ -535,7 +563,8 @@ Result<std::vector<S3DeleteResult>> S3Model::DeleteObjects(const std::string& bu
 Result<S3ListOutput> S3Model::ListObjects(const S3ListInput& in) {
   constexpr std::string_view kOp = "ListObjects";
   if (in.max_keys < 0)
-    return ServiceError(kOp, "InvalidArgument", "Argument maxKeys must be an integer between 0 and 2147483647");
+    return ServiceError(kOp, "InvalidArgument",
+                        "Argument maxKeys must be an integer between 0 and 2147483647");
   std::string marker = in.start_after;
   if (!in.continuation_token.empty()) {
     auto decoded = Base64Decode(in.continuation_token);

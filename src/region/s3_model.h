@@ -89,8 +89,8 @@ struct S3Conditions {
 
 struct S3GetOutput {
   S3ObjectMeta meta;
-  std::string body;       // empty for Head
-  bool partial = false;   // a range was served: 206 with Content-Range
+  std::string body;              // empty for Head
+  bool partial = false;          // a range was served: 206 with Content-Range
   uint64_t first = 0, last = 0;  // the served range (inclusive) when partial
 };
 
@@ -245,8 +245,8 @@ class S3Model final : public ServiceModel {
   struct Bucket {
     std::string name;
     Time created{};
-    std::map<std::string, Object> objects;   // byte order, as S3 lists
-    std::map<std::string, Upload> uploads;   // by upload id
+    std::map<std::string, Object> objects;  // byte order, as S3 lists
+    std::map<std::string, Upload> uploads;  // by upload id
     std::vector<S3QueueNotification> notifications;
   };
   // A message for a queue, sent once the mutation that caused it is durable.
@@ -267,9 +267,9 @@ class S3Model final : public ServiceModel {
   // Commits the journal up to `seq`, then removes the dropped blobs and delivers the events.
   Status Finish(uint64_t seq, const std::vector<std::string>& dropped,
                 const std::vector<Event>& events);
-  Result<S3GetOutput> Read(std::string_view op, const std::string& bucket,
-                           const std::string& key, const std::optional<S3Range>& range,
-                           const S3Conditions& conditions, bool with_body);
+  Result<S3GetOutput> Read(std::string_view op, const std::string& bucket, const std::string& key,
+                           const std::optional<S3Range>& range, const S3Conditions& conditions,
+                           bool with_body);
   // Records `blob` as the object `key` (the write half of Put, Copy and Complete): checks the
   // bucket, the write conditions and (for Complete) that the upload still exists, then
   // journals, removes what it replaced and sends the notifications for `event`. Removes
@@ -285,8 +285,8 @@ class S3Model final : public ServiceModel {
     std::string if_none_match, if_match;
   };
   Result<S3ObjectMeta> CommitObject(std::string_view op, const std::string& bucket,
-                                    const std::string& key, NewObject obj,
-                                    std::string_view event, const S3Caller& caller);
+                                    const std::string& key, NewObject obj, std::string_view event,
+                                    const S3Caller& caller);
   // Builds the messages for `event_name` on `key` (caller holds mu_).
   void CollectEventsLocked(const Bucket& b, const std::string& key, std::string_view event_name,
                            const S3ObjectMeta* meta, uint64_t sequencer, const S3Caller& caller,

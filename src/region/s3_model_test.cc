@@ -37,8 +37,9 @@ class S3ModelTest : public ::testing::Test {
   void Open(uint64_t min_part_size = 5) {
     ctx_.reset();
     journal_.reset();
-    boot_ = *Journal::Open({}, [](std::string_view) { return Status::Ok(); },
-                           [](std::string_view) { return Status::Ok(); });
+    boot_ = *Journal::Open(
+        {}, [](std::string_view) { return Status::Ok(); },
+        [](std::string_view) { return Status::Ok(); });
     ctx_ = std::make_unique<RegionContext>(clock_, *boot_);
     sqs_ = std::make_unique<SqsModel>(*ctx_);
     s3_ = std::make_unique<S3Model>(
@@ -146,7 +147,8 @@ TEST_F(S3ModelTest, PutGetHeadKeepBytesAndHeaders) {
   // Overwrite: new bytes, new ETag, default content type, old file gone.
   Put("bkt", "dir/hello.txt", std::string(1000, 'z'));
   EXPECT_EQ(Get("bkt", "dir/hello.txt"), std::string(1000, 'z'));
-  EXPECT_EQ(s3_->HeadObject("bkt", "dir/hello.txt")->meta.attrs.content_type, "binary/octet-stream");
+  EXPECT_EQ(s3_->HeadObject("bkt", "dir/hello.txt")->meta.attrs.content_type,
+            "binary/octet-stream");
   EXPECT_EQ(BlobFiles(), 1u);
 
   EXPECT_EQ(Code(s3_->GetObject("bkt", "nope").status()), "NoSuchKey");
@@ -164,7 +166,9 @@ TEST_F(S3ModelTest, PutGetHeadKeepBytesAndHeaders) {
 TEST_F(S3ModelTest, RangesFollowHttpSemantics) {
   ASSERT_TRUE(s3_->CreateBucket("bkt").ok());
   Put("bkt", "k", "0123456789");
-  auto read = [&](std::string_view header) { return s3_->GetObject("bkt", "k", ParseS3Range(header)); };
+  auto read = [&](std::string_view header) {
+    return s3_->GetObject("bkt", "k", ParseS3Range(header));
+  };
   auto r = read("bytes=2-4");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->body, "234");
@@ -179,11 +183,13 @@ TEST_F(S3ModelTest, RangesFollowHttpSemantics) {
   EXPECT_EQ(Code(read("bytes=10-").status()), "InvalidRange");
   EXPECT_EQ(Code(read("bytes=-0").status()), "InvalidRange");
   // Headers S3 ignores (whole object, not partial).
-  for (std::string_view ignored : {"bytes=4-2", "bytes=1-2,4-5", "items=1-2", "bytes=a-b", "", "bytes=-"}) {
+  for (std::string_view ignored :
+       {"bytes=4-2", "bytes=1-2,4-5", "items=1-2", "bytes=a-b", "", "bytes=-"}) {
     EXPECT_FALSE(ParseS3Range(ignored).has_value()) << ignored;
   }
   Put("bkt", "empty", "");
-  EXPECT_EQ(Code(s3_->GetObject("bkt", "empty", ParseS3Range("bytes=0-")).status()), "InvalidRange");
+  EXPECT_EQ(Code(s3_->GetObject("bkt", "empty", ParseS3Range("bytes=0-")).status()),
+            "InvalidRange");
   // HEAD with a range reports the range without bytes.
   auto h = s3_->HeadObject("bkt", "k", ParseS3Range("bytes=3-5"));
   ASSERT_TRUE(h.ok());
@@ -291,11 +297,13 @@ TEST_F(S3ModelTest, PaginationMatchesAReferenceListing) {
           want.push_back("P" + k.substr(0, at + delimiter.size()));
         }
       }
-      std::sort(want.begin(), want.end(),
-                [](const std::string& x, const std::string& y) { return x.substr(1) < y.substr(1); });
+      std::sort(want.begin(), want.end(), [](const std::string& x, const std::string& y) {
+        return x.substr(1) < y.substr(1);
+      });
       for (int page_size : {1, 3, 7, 1000}) {
         std::vector<std::string> got;
-        S3ListInput in{.bucket = "bkt", .prefix = prefix, .delimiter = delimiter, .max_keys = page_size};
+        S3ListInput in{
+            .bucket = "bkt", .prefix = prefix, .delimiter = delimiter, .max_keys = page_size};
         for (int pages = 0; pages < 1000; ++pages) {
           auto page = s3_->ListObjects(in);
           ASSERT_TRUE(page.ok());
@@ -312,8 +320,8 @@ TEST_F(S3ModelTest, PaginationMatchesAReferenceListing) {
           EXPECT_EQ(static_cast<int>(items.size()), page_size);
           in.continuation_token = page->next_continuation_token;
         }
-        EXPECT_EQ(got, want) << "prefix '" << prefix << "' delimiter '" << delimiter
-                             << "' page " << page_size;
+        EXPECT_EQ(got, want) << "prefix '" << prefix << "' delimiter '" << delimiter << "' page "
+                             << page_size;
       }
     }
   }
@@ -361,7 +369,10 @@ TEST_F(S3ModelTest, CopyObject) {
   ASSERT_TRUE(s3_->CopyObject(in).ok());
   EXPECT_EQ(s3_->HeadObject("dst", "k2")->meta.attrs.content_type, "application/json");
   EXPECT_TRUE(s3_->HeadObject("dst", "k2")->meta.attrs.metadata.empty());
-  in = {.src_bucket = "dst", .src_key = "k2", .bucket = "dst", .key = "k3",
+  in = {.src_bucket = "dst",
+        .src_key = "k2",
+        .bucket = "dst",
+        .key = "k3",
         .src_conditions = {.if_match = "\"nope\""}};
   EXPECT_EQ(Code(s3_->CopyObject(in).status()), "PreconditionFailed");
   in = {.src_bucket = "dst", .src_key = "missing", .bucket = "dst", .key = "k3"};
@@ -391,10 +402,10 @@ TEST_F(S3ModelTest, MultipartUpload) {
   EXPECT_EQ(BlobFiles(), 3u);  // the replaced part's file is gone
 
   using Parts = std::vector<std::pair<int, std::string>>;
-  EXPECT_EQ(Code(s3_->CompleteMultipartUpload("bkt", "big", *id,
-                                              Parts{{2, p2->etag}, {1, p1->etag}})
-                     .status()),
-            "InvalidPartOrder");
+  EXPECT_EQ(
+      Code(s3_->CompleteMultipartUpload("bkt", "big", *id, Parts{{2, p2->etag}, {1, p1->etag}})
+               .status()),
+      "InvalidPartOrder");
   EXPECT_EQ(Code(s3_->CompleteMultipartUpload("bkt", "big", *id, Parts{{1, "\"bad\""}}).status()),
             "InvalidPart");
   EXPECT_EQ(Code(s3_->CompleteMultipartUpload("bkt", "big", *id, Parts{{4, p1->etag}}).status()),
@@ -403,10 +414,10 @@ TEST_F(S3ModelTest, MultipartUpload) {
                                               Parts{{1, p1->etag}, {3, p3->etag}, {4, "x"}})
                      .status()),
             "InvalidPart");
-  EXPECT_EQ(Code(s3_->CompleteMultipartUpload("bkt", "big", *id,
-                                              Parts{{3, p3->etag}, {4, p3->etag}})
-                     .status()),
-            "InvalidPart");
+  EXPECT_EQ(
+      Code(s3_->CompleteMultipartUpload("bkt", "big", *id, Parts{{3, p3->etag}, {4, p3->etag}})
+               .status()),
+      "InvalidPart");
   // Part 3 (1 byte) is below the minimum size (5 here) unless it is last.
   EXPECT_EQ(Code(s3_->CompleteMultipartUpload("bkt", "big", *id,
                                               Parts{{1, p1->etag}, {3, p3->etag}, {2, p2->etag}})
@@ -434,7 +445,8 @@ TEST_F(S3ModelTest, MultipartUpload) {
   EXPECT_EQ(Code(s3_->ListParts("bkt", "big", *id).status()), "NoSuchUpload");
   EXPECT_EQ(Code(s3_->UploadPart("bkt", "big", "nope", 1, "x").status()), "NoSuchUpload");
   EXPECT_EQ(Code(s3_->UploadPart("bkt", "big", *small_first, 0, "x").status()), "InvalidArgument");
-  EXPECT_EQ(Code(s3_->UploadPart("bkt", "other-key", *small_first, 1, "x").status()), "NoSuchUpload");
+  EXPECT_EQ(Code(s3_->UploadPart("bkt", "other-key", *small_first, 1, "x").status()),
+            "NoSuchUpload");
 
   // Abort drops the parts' files.
   ASSERT_TRUE(s3_->AbortMultipartUpload("bkt", "small", *small_first).ok());
@@ -462,14 +474,17 @@ TEST_F(S3ModelTest, NotificationsReachTheQueueInS3EventJson) {
   std::string queue = *sqs_->CreateQueue("events", {});
   std::string arn = *sqs_->QueueArn("events");
 
-  S3QueueNotification bad{"", "arn:aws:sqs:us-east-1:000000000000:nope", {"s3:ObjectCreated:*"}, "", ""};
+  S3QueueNotification bad{
+      "", "arn:aws:sqs:us-east-1:000000000000:nope", {"s3:ObjectCreated:*"}, "", ""};
   EXPECT_EQ(Code(s3_->PutBucketNotificationConfiguration("logs", {bad})), "InvalidArgument");
   S3QueueNotification bad_event{"", arn, {"s3:Nope"}, "", ""};
   EXPECT_EQ(Code(s3_->PutBucketNotificationConfiguration("logs", {bad_event})), "InvalidArgument");
 
   S3QueueNotification created{"created", arn, {"s3:ObjectCreated:*"}, "service-logs/", ".gz"};
   S3QueueNotification removed{"", arn, {"s3:ObjectRemoved:*"}, "", ""};
-  S3Caller caller{.principal_id = "AWS:AKID", .source_ip = "10.0.0.1", .request_id = "REQ1",
+  S3Caller caller{.principal_id = "AWS:AKID",
+                  .source_ip = "10.0.0.1",
+                  .request_id = "REQ1",
                   .host_id = "HOST1"};
   ASSERT_TRUE(s3_->PutBucketNotificationConfiguration("logs", {created, removed}, caller).ok());
   auto cfg = s3_->GetBucketNotificationConfiguration("logs");
@@ -519,7 +534,9 @@ TEST_F(S3ModelTest, NotificationsReachTheQueueInS3EventJson) {
   auto part = s3_->UploadPart("logs", "service-logs/mp.gz", *id, 1, "abc");
   ASSERT_TRUE(
       s3_->CompleteMultipartUpload("logs", "service-logs/mp.gz", *id, {{1, part->etag}}).ok());
-  S3CopyInput copy{.src_bucket = "logs", .src_key = "other/x.gz", .bucket = "logs",
+  S3CopyInput copy{.src_bucket = "logs",
+                   .src_key = "other/x.gz",
+                   .bucket = "logs",
                    .key = "service-logs/copy.gz"};
   ASSERT_TRUE(s3_->CopyObject(copy).ok());
   ASSERT_TRUE(s3_->DeleteObject("logs", "other/x.gz").ok());
@@ -530,7 +547,7 @@ TEST_F(S3ModelTest, NotificationsReachTheQueueInS3EventJson) {
   for (const auto& m : msgs) names.push_back(json::parse(m)["Records"][0]["eventName"]);
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names, (std::vector<std::string>{"ObjectCreated:CompleteMultipartUpload",
-                                              "ObjectCreated:Copy", "ObjectRemoved:Delete"}));
+                                             "ObjectCreated:Copy", "ObjectRemoved:Delete"}));
   for (const auto& m : msgs) {
     json rec = json::parse(m)["Records"][0];
     EXPECT_GT(rec["s3"]["object"]["sequencer"].get<std::string>(), seq1);
@@ -617,8 +634,9 @@ TEST_F(S3ModelTest, SnapshotRestoresTheSameState) {
 
 TEST(S3ModelTemporaryDir, WithoutStateObjectsLiveInATemporaryDirectory) {
   ManualClock clock;
-  auto journal = *Journal::Open({}, [](std::string_view) { return Status::Ok(); },
-                                [](std::string_view) { return Status::Ok(); });
+  auto journal = *Journal::Open(
+      {}, [](std::string_view) { return Status::Ok(); },
+      [](std::string_view) { return Status::Ok(); });
   RegionContext ctx(clock, *journal);
   SqsModel sqs(ctx);
   std::string dir;

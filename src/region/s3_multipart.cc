@@ -130,9 +130,9 @@ Result<S3PartInfo> S3Model::UploadPartCopy(const std::string& bucket, const std:
       uint64_t last = 0;
       if (!range->first || !range->last || *range->last >= size ||
           !ResolveRange(kOp, *range, size, first, last).ok())
-        return ServiceError(kOp, "InvalidArgument",
-                            "Range specified is not valid for source object of size: " +
-                                std::to_string(size));
+        return ServiceError(
+            kOp, "InvalidArgument",
+            "Range specified is not valid for source object of size: " + std::to_string(size));
       n = last - first + 1;
     }
     ASSIGN_OR_RETURN(file, blobs_->Open(it->second.blob));

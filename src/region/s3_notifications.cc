@@ -111,8 +111,8 @@ Status S3Model::PutBucketNotificationConfiguration(const std::string& bucket,
   }
   json cfg = json::array();
   for (const auto& n : queues)
-    cfg.push_back({{"id", n.id}, {"q", n.queue_arn}, {"ev", n.events}, {"pre", n.prefix},
-                   {"suf", n.suffix}});
+    cfg.push_back(
+        {{"id", n.id}, {"q", n.queue_arn}, {"ev", n.events}, {"pre", n.prefix}, {"suf", n.suffix}});
   uint64_t seq;
   {
     std::lock_guard lock(mu_);

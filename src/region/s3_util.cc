@@ -14,7 +14,6 @@ namespace steady::region::s3_internal {
 
 using nlohmann::json;
 
-
 int64_t Ns(Time t) { return ToUnixNanos(t); }
 
 std::string Md5Raw(std::string_view data) {
@@ -100,11 +99,9 @@ S3ObjectAttrs WithDefaults(S3ObjectAttrs a) {
   return a;
 }
 
-
 Status ValidateKey(std::string_view op, const std::string& key) {
   if (key.empty()) return ServiceError(op, "InvalidArgument", "An object key must not be empty.");
-  if (key.size() > kMaxKeyBytes)
-    return ServiceError(op, "KeyTooLongError", "Your key is too long");
+  if (key.size() > kMaxKeyBytes) return ServiceError(op, "KeyTooLongError", "Your key is too long");
   return Status::Ok();
 }
 

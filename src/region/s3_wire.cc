@@ -286,9 +286,11 @@ std::string NotificationConfigurationXml(const std::vector<S3QueueNotification>&
     if (!q.prefix.empty() || !q.suffix.empty()) {
       x += "<Filter><S3Key>";
       if (!q.prefix.empty())
-        x += "<FilterRule><Name>Prefix</Name><Value>" + XmlEscape(q.prefix) + "</Value></FilterRule>";
+        x += "<FilterRule><Name>Prefix</Name><Value>" + XmlEscape(q.prefix) +
+             "</Value></FilterRule>";
       if (!q.suffix.empty())
-        x += "<FilterRule><Name>Suffix</Name><Value>" + XmlEscape(q.suffix) + "</Value></FilterRule>";
+        x += "<FilterRule><Name>Suffix</Name><Value>" + XmlEscape(q.suffix) +
+             "</Value></FilterRule>";
       x += "</S3Key></Filter>";
     }
     x += "</QueueConfiguration>";

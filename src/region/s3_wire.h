@@ -53,8 +53,7 @@ struct DeleteRequest {
 Result<DeleteRequest> ParseDeleteRequest(std::string_view xml);
 
 // <CompleteMultipartUpload><Part><PartNumber/><ETag/></Part>...</CompleteMultipartUpload>.
-Result<std::vector<std::pair<int, std::string>>> ParseCompleteMultipartUpload(
-    std::string_view xml);
+Result<std::vector<std::pair<int, std::string>>> ParseCompleteMultipartUpload(std::string_view xml);
 
 // <NotificationConfiguration> with QueueConfiguration elements (new and legacy forms).
 // Topic and Lambda destinations are refused (InvalidArgument: this region delivers to SQS

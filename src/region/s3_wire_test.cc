@@ -45,13 +45,13 @@ TEST(AwsChunked, DecodesUnsignedChunksWithTrailers) {
 
 TEST(AwsChunked, RejectsEveryMalformedShape) {
   for (std::string_view bad : {
-           "",                          // no header
-           "5\r\nhel",                  // truncated data
-           "5\r\nhello",                // no CRLF after data
-           "5\r\nhelloXX0\r\n\r\n",     // junk instead of CRLF
-           "zz\r\nhello\r\n0\r\n\r\n",  // bad size
-           "5\r\nhello\r\n",            // no final chunk
-           "ffffffffffffffffff\r\n",    // size overflows
+           "",                                  // no header
+           "5\r\nhel",                          // truncated data
+           "5\r\nhello",                        // no CRLF after data
+           "5\r\nhelloXX0\r\n\r\n",             // junk instead of CRLF
+           "zz\r\nhello\r\n0\r\n\r\n",          // bad size
+           "5\r\nhello\r\n",                    // no final chunk
+           "ffffffffffffffffff\r\n",            // size overflows
            "3\r\nabc\r\n0\r\nnocolon\r\n\r\n",  // bad trailer
        }) {
     EXPECT_EQ(Code(DecodeAwsChunked(bad).status()), "IncompleteBody") << bad;
@@ -69,9 +69,9 @@ TEST(AwsChunked, RejectsEveryMalformedShape) {
 TEST(Checksums, VerifyEachAlgorithm) {
   const std::string data = "hello world";
   EXPECT_TRUE(VerifyChecksum("x-amz-checksum-crc32", "DUoRhQ==", data).ok());
-  EXPECT_TRUE(VerifyChecksum("X-Amz-Checksum-SHA256",
-                             "uU0nuZNNPgilLlLX2n2r+sSE7+N6U4DukIj3rOLvzek=", data)
-                  .ok());
+  EXPECT_TRUE(
+      VerifyChecksum("X-Amz-Checksum-SHA256", "uU0nuZNNPgilLlLX2n2r+sSE7+N6U4DukIj3rOLvzek=", data)
+          .ok());
   EXPECT_TRUE(VerifyChecksum("x-amz-checksum-sha1", "Kq5sNclPz7QV2+lfQIuc6R7oRu0=", data).ok());
   EXPECT_EQ(Crc32cBase64("123456789"), "4waSgw==");  // the CRC-32C check value E3069283
   EXPECT_TRUE(VerifyChecksum("x-amz-checksum-crc32c", Crc32cBase64(data), data).ok());
@@ -93,9 +93,9 @@ TEST(VirtualHost, FindsTheBucketInTheHost) {
   EXPECT_EQ(VirtualHostBucket("logs.s3.amazonaws.com"), "logs");
   EXPECT_EQ(VirtualHostBucket("logs.s3-us-west-2.amazonaws.com"), "logs");
   EXPECT_EQ(VirtualHostBucket("Logs.S3.steady.internal:9000"), "logs");
-  for (std::string_view path_style : {"127.0.0.1:4566", "localhost:4566", "localhost",
-                                      "s3.amazonaws.com", "s3.us-east-1.amazonaws.com",
-                                      "[::1]:4566", ""}) {
+  for (std::string_view path_style :
+       {"127.0.0.1:4566", "localhost:4566", "localhost", "s3.amazonaws.com",
+        "s3.us-east-1.amazonaws.com", "[::1]:4566", ""}) {
     EXPECT_EQ(VirtualHostBucket(path_style), "") << path_style;
   }
 }
@@ -106,13 +106,14 @@ TEST(DeleteRequestXml, ParsesWhatTheClientsSend) {
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   EXPECT_TRUE(d->quiet);
   EXPECT_EQ(d->keys, keys);
-  auto loud = ParseDeleteRequest("<Delete><Object><Key>k</Key><VersionId>v</VersionId></Object></Delete>");
+  auto loud =
+      ParseDeleteRequest("<Delete><Object><Key>k</Key><VersionId>v</VersionId></Object></Delete>");
   ASSERT_TRUE(loud.ok());
   EXPECT_FALSE(loud->quiet);
-  for (std::string_view bad : {"", "<Delete>", "<Delete></Delete>", "<Other><Object><Key>k</Key></Object></Other>",
-                               "<Delete><Object></Object></Delete>",
-                               "<Delete><Quiet>maybe</Quiet><Object><Key>k</Key></Object></Delete>",
-                               "not xml at all"}) {
+  for (std::string_view bad :
+       {"", "<Delete>", "<Delete></Delete>", "<Other><Object><Key>k</Key></Object></Other>",
+        "<Delete><Object></Object></Delete>",
+        "<Delete><Quiet>maybe</Quiet><Object><Key>k</Key></Object></Delete>", "not xml at all"}) {
     EXPECT_EQ(Code(ParseDeleteRequest(bad).status()), "MalformedXML") << bad;
   }
   std::string many = "<Delete>";
@@ -128,9 +129,12 @@ TEST(CompleteMultipartUploadXml, ParsesWhatTheClientsSend) {
   EXPECT_EQ((*p)[0], (std::pair<int, std::string>{1, "\"aaa\""}));
   EXPECT_EQ((*p)[1], (std::pair<int, std::string>{2, "\"bbb\""}));
   for (std::string_view bad :
-       {"", "<CompleteMultipartUpload/>", "<CompleteMultipartUpload><Part><ETag>x</ETag></Part></CompleteMultipartUpload>",
-        "<CompleteMultipartUpload><Part><PartNumber>one</PartNumber><ETag>x</ETag></Part></CompleteMultipartUpload>",
-        "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber></Part></CompleteMultipartUpload>",
+       {"", "<CompleteMultipartUpload/>",
+        "<CompleteMultipartUpload><Part><ETag>x</ETag></Part></CompleteMultipartUpload>",
+        "<CompleteMultipartUpload><Part><PartNumber>one</PartNumber><ETag>x</ETag></Part></"
+        "CompleteMultipartUpload>",
+        "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber></Part></"
+        "CompleteMultipartUpload>",
         "<CompleteMultipartUpload><Part>"}) {
     EXPECT_EQ(Code(ParseCompleteMultipartUpload(bad).status()), "MalformedXML") << bad;
   }
@@ -164,27 +168,30 @@ TEST(NotificationXml, RoundTrips) {
                                                 "</TopicConfiguration></NotificationConfiguration>")
                      .status()),
             "InvalidArgument");
-  EXPECT_EQ(Code(ParseNotificationConfiguration(
-                     "<NotificationConfiguration><EventBridgeConfiguration/>"
-                     "</NotificationConfiguration>")
-                     .status()),
-            "NotImplemented");
-  EXPECT_EQ(Code(ParseNotificationConfiguration(
-                     "<NotificationConfiguration><QueueConfiguration><Queue>a</Queue><Event>e</Event>"
-                     "<Filter><S3Key><FilterRule><Name>prefix</Name><Value>a</Value></FilterRule>"
-                     "<FilterRule><Name>prefix</Name><Value>b</Value></FilterRule></S3Key></Filter>"
-                     "</QueueConfiguration></NotificationConfiguration>")
-                     .status()),
-            "InvalidArgument");
-  EXPECT_EQ(Code(ParseNotificationConfiguration(
-                     "<NotificationConfiguration><QueueConfiguration><Queue>a</Queue><Event>e</Event>"
-                     "<Filter><S3Key><FilterRule><Name>middle</Name><Value>a</Value></FilterRule>"
-                     "</S3Key></Filter></QueueConfiguration></NotificationConfiguration>")
-                     .status()),
-            "InvalidArgument");
-  for (std::string_view bad : {"", "<Other/>", "<NotificationConfiguration><QueueConfiguration>"
-                                               "<Queue>a</Queue></QueueConfiguration>"
-                                               "</NotificationConfiguration>",
+  EXPECT_EQ(
+      Code(ParseNotificationConfiguration("<NotificationConfiguration><EventBridgeConfiguration/>"
+                                          "</NotificationConfiguration>")
+               .status()),
+      "NotImplemented");
+  EXPECT_EQ(
+      Code(ParseNotificationConfiguration(
+               "<NotificationConfiguration><QueueConfiguration><Queue>a</Queue><Event>e</Event>"
+               "<Filter><S3Key><FilterRule><Name>prefix</Name><Value>a</Value></FilterRule>"
+               "<FilterRule><Name>prefix</Name><Value>b</Value></FilterRule></S3Key></Filter>"
+               "</QueueConfiguration></NotificationConfiguration>")
+               .status()),
+      "InvalidArgument");
+  EXPECT_EQ(
+      Code(ParseNotificationConfiguration(
+               "<NotificationConfiguration><QueueConfiguration><Queue>a</Queue><Event>e</Event>"
+               "<Filter><S3Key><FilterRule><Name>middle</Name><Value>a</Value></FilterRule>"
+               "</S3Key></Filter></QueueConfiguration></NotificationConfiguration>")
+               .status()),
+      "InvalidArgument");
+  for (std::string_view bad : {"", "<Other/>",
+                               "<NotificationConfiguration><QueueConfiguration>"
+                               "<Queue>a</Queue></QueueConfiguration>"
+                               "</NotificationConfiguration>",
                                "<NotificationConfiguration><Bogus/></NotificationConfiguration>"}) {
     EXPECT_EQ(Code(ParseNotificationConfiguration(bad).status()), "MalformedXML") << bad;
   }
