@@ -7,6 +7,7 @@
 #include "base/time_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "net/fake_http_client.h"
 
 namespace steady::aws {
 namespace {
@@ -19,23 +20,7 @@ using ::testing::UnorderedElementsAreArray;
 
 using Form = std::vector<QueryParams::Param>;
 
-// Records every request and answers with `handler`.
-class FakeHttp final : public net::HttpClient {
- public:
-  using Handler = std::function<net::HttpResponse(const net::HttpRequest&)>;
-
-  Result<net::HttpResponse> Send(const net::HttpRequest& request) override {
-    std::lock_guard lock(mu_);
-    requests.push_back(request);
-    return handler(request);
-  }
-
-  Handler handler;
-  std::vector<net::HttpRequest> requests;
-
- private:
-  std::mutex mu_;
-};
+using FakeHttp = net::FakeHttpClient;
 
 std::string Ok(const std::string& op, const std::string& inner) {
   return "<" + op + "Response xmlns=\"http://monitoring.amazonaws.com/doc/2010-08-01/\"><" + op +

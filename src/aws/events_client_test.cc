@@ -6,6 +6,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "net/fake_http_client.h"
 
 namespace steady::aws {
 namespace {
@@ -13,23 +14,7 @@ namespace {
 using nlohmann::json;
 using ::testing::HasSubstr;
 
-// Records every request and answers with `handler`.
-class FakeHttp final : public net::HttpClient {
- public:
-  using Handler = std::function<net::HttpResponse(const net::HttpRequest&)>;
-
-  Result<net::HttpResponse> Send(const net::HttpRequest& request) override {
-    std::lock_guard lock(mu_);
-    requests.push_back(request);
-    return handler(request);
-  }
-
-  Handler handler;
-  std::vector<net::HttpRequest> requests;
-
- private:
-  std::mutex mu_;
-};
+using FakeHttp = net::FakeHttpClient;
 
 class EventsClientTest : public ::testing::Test {
  protected:
