@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <random>
 
+#include "base/file_util.h"
 #include "base/ids.h"
 
 namespace steady::aws {
@@ -50,28 +51,6 @@ std::string RandomHex() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   uint64_t v = rng();
   return HexEncode(&v, sizeof(v));
-}
-
-Status FsyncPath(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus(errno, "open", path);
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return ErrnoStatus(err, "fsync", path);
-  return Status::Ok();
-}
-
-Status WriteAll(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus(errno, "write", path);
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return Status::Ok();
 }
 
 // Reads exactly `len` bytes at `offset` (fewer only at end of file).
@@ -149,7 +128,7 @@ class LocalObjectWriter final : public ObjectWriter {
       return s;
     }
     committed_ = true;
-    if (fsync_) RETURN_IF_ERROR(FsyncPath(dir_));
+    if (fsync_) RETURN_IF_ERROR(FsyncDir(dir_));
     return Status::Ok();
   }
 
@@ -344,7 +323,7 @@ Result<std::unique_ptr<ObjectWriter>> LocalObjectStore::NewWriter(std::string_vi
       if (::mkdir(level.c_str(), 0755) == 0) {
         if (options_.fsync) {
           size_t up = level.rfind('/');
-          last = FsyncPath(up == 0 ? "/" : level.substr(0, up));
+          last = FsyncDir(up == 0 ? "/" : level.substr(0, up));
         }
       } else if (errno != EEXIST) {
         last = ErrnoStatus(errno, "mkdir", level);
@@ -479,13 +458,13 @@ Status LocalObjectStore::Delete(std::span<const std::string> keys) {
       std::string dir = PathOf(std::string_view(key).substr(0, slash));
       if (options_.fsync && !synced) {
         // Make the unlink durable before the directory may go.
-        (void)FsyncPath(dir);
+        (void)FsyncDir(dir);
         synced = true;
       }
       if (::rmdir(dir.c_str()) != 0) break;
       slash = slash == 0 ? std::string::npos : key.rfind('/', slash - 1);
     }
-    if (options_.fsync && !synced) (void)FsyncPath(root_.empty() ? "/" : root_);
+    if (options_.fsync && !synced) (void)FsyncDir(root_.empty() ? "/" : root_);
   }
   if (failed > 0) {
     return first.WithContext("delete (" + std::to_string(failed) + " of " +

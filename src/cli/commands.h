@@ -20,5 +20,7 @@ struct GlobalOptions {
 void AddVersionCommand(CLI::App& app);
 void AddUpCommand(CLI::App& app, const GlobalOptions& global);
 void AddRegionCommand(CLI::App& app, const GlobalOptions& global);
+void AddAggregatorCommand(CLI::App& app, const GlobalOptions& global);
+void AddExporterCommand(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace steady::cli

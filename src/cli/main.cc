@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   steady::cli::AddVersionCommand(app);
   steady::cli::AddUpCommand(app, global);
   steady::cli::AddRegionCommand(app, global);
+  steady::cli::AddAggregatorCommand(app, global);
+  steady::cli::AddExporterCommand(app, global);
 
   CLI11_PARSE(app, argc, argv);
   return 0;

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# `steady up`, the main job: the region, the metrics endpoint and the log aggregator start, the
+# sample workload logs through the aggregator, and on SIGTERM the aggregator flushes its open
+# slices into the region's S3 bucket before the region stops, so the objects are there when the
+# region is started again on the same state.
+source "$(dirname "$0")/lib/region.sh"
+
+VAR="$WORK/var"
+"$STEADY_BIN" up --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --aggregator-listen 127.0.0.1:0 \
+  --exporter-listen 127.0.0.1:0 --var "$VAR" >"$WORK/up.out" 2>"$WORK/up.err" &
+UP_PID=$!
+for _ in $(seq 1 200); do
+  grep -q "Press Ctrl-C" "$WORK/up.out" && break
+  kill -0 "$UP_PID" 2>/dev/null || { echo "steady up died:"; cat "$WORK/up.err"; exit 1; }
+  sleep 0.05
+done
+METRICS=$(sed -n 's|^  metrics *\(http://[^ ]*\)$|\1|p' "$WORK/up.out")
+AGG_PORT=$(sed -n 's|^  logs *Forward protocol on 127.0.0.1:\([0-9]*\).*|\1|p' "$WORK/up.out")
+[ -n "$METRICS" ] && [ -n "$AGG_PORT" ] || { echo "cannot read ports from:"; cat "$WORK/up.out"; exit 1; }
+
+# The sample workload logs a few lines a second; wait until some are acknowledged.
+for _ in $(seq 1 100); do
+  n=$(curl -s "$METRICS" | awk '$1 == "steady_aggregator_records_total" {print $2}')
+  [ -n "$n" ] && [ "${n%.*}" -ge 6 ] && break
+  sleep 0.1
+done
+OUT="{\"records\": ${n:-0}}"
+check "the sample workload logs through the aggregator" "o['records'] >= 6"
+
+EXPORTER=$(sed -n 's|^  exporter *\(http://[^ ]*\).*|\1|p' "$WORK/up.out")
+OUT="{\"body\": $(curl -s "$EXPORTER" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')}"
+check "the exporter serves steady's own process as an ECS container" \
+  "'container_cpu_usage_seconds_total{' in o['body'] and 'ecs_cluster=\"steady-local\"' in o['body']"
+
+kill -TERM "$UP_PID"
+wait "$UP_PID"
+OUT="{\"rc\": $?}"
+check "steady up exits 0 on SIGTERM" "o['rc'] == 0"
+
+# The same state, served again: the flushed objects are in the bucket.
+region_start --state "$VAR/region"
+run "$AWS1" s3api list-objects-v2 --bucket steady-logs --prefix service-logs/
+check "objects per family and container, one per minute" \
+  "any(k['Key'].startswith('service-logs/web/app/') for k in o.get('Contents', [])) and any(k['Key'].startswith('service-logs/batch-report/job/') for k in o.get('Contents', []))"
+KEY=$(OUT="$OUT" python3 -c "import json,os; o=json.loads(os.environ['OUT']); print([k['Key'] for k in o['Contents'] if '/web/app/' in k['Key']][0])")
+"$AWS1" --endpoint-url "$ENDPOINT" s3 cp "s3://steady-logs/$KEY" "$WORK/obj.gz" >/dev/null 2>&1
+OUT=$(zcat "$WORK/obj.gz" | head -1)
+check "lines carry the ECS fields" \
+  "o['family'] == 'web' and o['container'] == 'app' and o['cluster'] == 'steady-local' and len(o['task_id']) == 32 and list(o)[0] == 'time'"
+finish
