@@ -300,11 +300,16 @@ bool CgroupReader::Read(const std::string& dir, const char* file, std::string_vi
       break;
     }
     if (n == 0) break;
+    size_t room = buf_.size() - used;
     used += static_cast<size_t>(n);
     if (used == buf_.size()) {  // larger than any cgroup file we read: not what we expect
       ok = false;
       break;
     }
+    // cgroupfs and procfs files are seq_files, which fill the buffer unless they reached the
+    // end: a short read is the end, and skipping the read that would return 0 saves a third of
+    // the scrape's system calls.
+    if (static_cast<size_t>(n) < room) break;
   }
   ::close(fd);
   content = std::string_view(buf_.data(), used);

@@ -211,6 +211,11 @@ ServiceFront* RegionFront::Route(const net::ServerRequest& req, RoutedRequest& r
 bool RegionFront::TakeToken(const std::string& service, const std::string& operation) {
   if (options_.throttle.empty()) return true;
   std::string key = service + ":" + operation;
+  if (!buckets_.HasGroup(key) && service == "ecs") {
+    // ECS's buckets are shared by groups of operations ("ecs:run": RunTask, StopTask, ...).
+    std::string_view group = aws::EcsLimiterGroup(operation);
+    if (!group.empty() && buckets_.HasGroup(group)) key = std::string(group);
+  }
   if (!buckets_.HasGroup(key)) key = service + ":*";
   return buckets_.TryAcquire(key);  // an undefined group is unlimited
 }

@@ -4,7 +4,11 @@
 
 #include "base/config.h"
 #include "base/log.h"
+#include "region/autoscaling_model.h"
 #include "region/cloudwatch_model.h"
+#include "region/ec2_model.h"
+#include "region/ecs_model.h"
+#include "region/elbv2_model.h"
 #include "region/events_model.h"
 #include "region/s3_model.h"
 #include "region/service_model.h"
@@ -38,7 +42,26 @@ Result<std::unique_ptr<Region>> Region::Open(RegionOptions options, Clock& clock
   r->owned_.push_back(std::make_unique<S3Model>(
       *r->ctx_, *r->sqs_, S3ModelOptions{.state_dir = r->options_.state_dir}));
   r->owned_.push_back(std::make_unique<SnsModel>(*r->ctx_, *r->sqs_));
-  r->owned_.push_back(std::make_unique<EventsModel>(*r->ctx_, *r->sqs_));
+  auto events = std::make_unique<EventsModel>(*r->ctx_, *r->sqs_);
+  EventsModel* ev = events.get();
+  r->owned_.push_back(std::move(events));
+  // The fleet (region part 2): EC2 boots instances into ECS, ECS registers tasks with ELBv2,
+  // Auto Scaling launches through EC2; the links are wired both ways (region/fleet.h).
+  auto ec2 = std::make_unique<Ec2Model>(*r->ctx_, ev, Ec2ModelOptions{.seed = r->options_.seed});
+  auto elb = std::make_unique<Elbv2Model>(*r->ctx_);
+  elb->SetMetrics(metrics);
+  auto ecs = std::make_unique<EcsModel>(*r->ctx_);
+  auto asg = std::make_unique<AutoScalingModel>(*r->ctx_, *ec2, r->sqs_.get(), ev);
+  ec2->SetLinks(ecs.get(), elb.get());
+  ecs->SetLinks(elb.get(), ec2.get());
+  r->ec2_ = ec2.get();
+  r->elb_ = elb.get();
+  r->ecs_ = ecs.get();
+  r->asg_ = asg.get();
+  r->owned_.push_back(std::move(ec2));
+  r->owned_.push_back(std::move(asg));
+  r->owned_.push_back(std::move(ecs));
+  r->owned_.push_back(std::move(elb));
   for (auto& m : r->owned_) r->models_.push_back(m.get());
 
   Region* self = r.get();
@@ -136,10 +159,26 @@ Status Region::Start() {
         LogError("region: compaction failed", {{"error", s.ToString()}});
     }
   });
+  // The fleet's time-driven behaviour, once a second on the region's clock.
+  fleet_ticker_ = std::jthread([this](std::stop_token stop) {
+    while (clock_.SleepFor(std::chrono::seconds(1), stop)) TickFleet();
+  });
   return Status::Ok();
 }
 
+void Region::TickFleet() {
+  std::lock_guard lock(tick_mu_);
+  ec2_->Tick();
+  asg_->Tick();
+  ecs_->Tick();
+  elb_->Tick();
+}
+
 void Region::Stop() {
+  if (fleet_ticker_.joinable()) {
+    fleet_ticker_.request_stop();
+    fleet_ticker_.join();
+  }
   if (maintenance_.joinable()) {
     maintenance_.request_stop();
     maintenance_.join();

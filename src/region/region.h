@@ -8,6 +8,7 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,6 +22,11 @@
 #include "region/sqs_model.h"
 
 namespace steady::region {
+
+class Ec2Model;
+class EcsModel;
+class Elbv2Model;
+class AutoScalingModel;
 
 struct RegionOptions {
   std::string listen = "127.0.0.1:4566";
@@ -64,6 +70,15 @@ class Region {
   // Writes a snapshot of every service and drops the log it covers.
   Status Compact();
 
+  // The fleet models (region part 2).
+  Ec2Model& ec2() { return *ec2_; }
+  EcsModel& ecs() { return *ecs_; }
+  Elbv2Model& elbv2() { return *elb_; }
+  AutoScalingModel& autoscaling() { return *asg_; }
+  // Runs the fleet's time-driven behaviour due at the clock's now (EC2, Auto Scaling, ECS,
+  // ELBv2, in that order). Start() runs it every second; tests on a ManualClock call it.
+  void TickFleet();
+
  private:
   Region(RegionOptions options, Clock& clock, MetricsRegistry& metrics);
   Status Replay(std::string_view record);
@@ -80,7 +95,13 @@ class Region {
   std::vector<std::unique_ptr<ServiceModel>> owned_;  // the models other than SQS
   std::vector<ServiceModel*> models_;
   std::unique_ptr<RegionFront> front_;
+  Ec2Model* ec2_ = nullptr;
+  EcsModel* ecs_ = nullptr;
+  Elbv2Model* elb_ = nullptr;
+  AutoScalingModel* asg_ = nullptr;
+  std::mutex tick_mu_;
   std::jthread maintenance_;
+  std::jthread fleet_ticker_;
 };
 
 }  // namespace steady::region

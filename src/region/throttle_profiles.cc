@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "aws/rate_limiter.h"
+
 namespace steady::region {
 
 namespace {
@@ -17,6 +19,16 @@ ThrottleBuckets CloudWatchProfile() {
       {"monitoring:GetMetricStatistics", {400, 400}},
       {"monitoring:ListMetrics", {25, 25}},
   };
+}
+
+// ECS's published per-account buckets (aws::EcsRateLimits), each shared by a group of
+// operations: "ecs:run" serves RunTask, StartTask, StopTask, ... (RegionFront maps an ECS
+// operation to its group with aws::EcsLimiterGroup).
+ThrottleBuckets EcsProfile() {
+  ThrottleBuckets out;
+  for (const auto& [group, config] : aws::EcsRateLimits())
+    out[group] = {config.burst, config.refill_per_second};
+  return out;
 }
 
 bool ParseNumber(std::string_view s, double& out) {
@@ -37,8 +49,10 @@ Result<std::string> NormalizeKey(std::string_view key) {
   auto service_ok = std::all_of(service.begin(), service.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
   });
+  // '-' admits operation groups such as ECS's "ecs:describe-tasks".
   auto op_ok = op == "*" || std::all_of(op.begin(), op.end(), [](char c) {
-                 return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+                 return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '-';
                });
   if (!service_ok || !op_ok)
     return InvalidArgumentError("throttle key '" + std::string(key) +
@@ -61,6 +75,10 @@ const std::vector<ThrottleProfile>& ThrottleProfiles() {
       {"cloudwatch",
        "CloudWatch's default API quotas (PutMetricData 500/s, GetMetricData 50/s, ...)",
        &CloudWatchProfile},
+      {"ecs",
+       "ECS's request-throttling buckets (RunTask & co. 100 burst / 40 per s, DescribeTasks & co. "
+       "100/20, services 50/5, task definitions 20/1, ...), shared per operation group",
+       &EcsProfile},
   };
   return kProfiles;
 }

@@ -47,6 +47,11 @@ TEST(ThrottleProfiles, NamedProfilesAndUnknownNames) {
       EXPECT_GT(b.rate, 0) << key;
     }
   }
+  auto ecs = ThrottleProfileBuckets("ecs");
+  ASSERT_TRUE(ecs.ok());
+  EXPECT_EQ(ecs->at("ecs:run").burst, 100);
+  EXPECT_EQ(ecs->at("ecs:run").rate, 40);
+  EXPECT_EQ(ecs->at("ecs:task-definitions").rate, 1);
   auto none = ThrottleProfileBuckets("nope");
   EXPECT_EQ(none.status().code(), StatusCode::kNotFound);
   EXPECT_NE(none.status().message().find("cloudwatch"), std::string::npos);

@@ -20,7 +20,7 @@ queue() {
 }
 # receive URL: one receive of up to 10 messages with their attributes into OUT.
 receive() {
-  run $cli sqs receive-message --queue-url "$1" --max-number-of-messages 10 --wait-time-seconds 1 \
+  run $cli sqs receive-message --queue-url "$1" --max-number-of-messages 10 --wait-time-seconds 1 --visibility-timeout 600 \
       --message-attribute-names All --attribute-names All
 }
 
