@@ -19,18 +19,11 @@ namespace {
 
 constexpr std::string_view kTempPrefix = ".steady-tmp.";
 
+// The local store's reading of errno: base's mapping (file_util.h), plus what a directory tree
+// of keys adds (a key that is both an object and a prefix, a name too long, a failing disk).
 Status ErrnoStatus(int err, std::string_view what, const std::string& path) {
   std::string msg = std::string(what) + " " + path + ": " + std::strerror(err);
   switch (err) {
-    case ENOENT: return NotFoundError(std::move(msg));
-    case ENOSPC:
-    case EDQUOT:
-    case EMFILE:
-    case ENFILE:
-    case ENOMEM: return ResourceExhaustedError(std::move(msg));
-    case EACCES:
-    case EPERM:
-    case EROFS: return PermissionDeniedError(std::move(msg));
     case ENOTDIR:
     case EISDIR:
     case ENOTEMPTY:
@@ -40,8 +33,17 @@ Status ErrnoStatus(int err, std::string_view what, const std::string& path) {
                                      "other objects in a local store)");
     case ENAMETOOLONG: return InvalidArgumentError(std::move(msg));
     case EIO: return DataLossError(std::move(msg));
+    case ENOENT:
+    case ENOSPC:
+    case EDQUOT:
+    case EMFILE:
+    case ENFILE:
+    case ENOMEM:
+    case EACCES:
+    case EPERM:
+    case EROFS:
     case EAGAIN:
-    case EINTR: return UnavailableError(std::move(msg));
+    case EINTR: return ErrnoError(err, what, path);
     default: return InternalError(std::move(msg));
   }
 }

@@ -30,9 +30,8 @@ class FleetScenarioTest : public ::testing::Test {
 
     aws::CreateAutoScalingGroupRequest asg;
     asg.auto_scaling_group_name = "prod-od";
-    asg.launch_template = aws::AsgLaunchTemplate{.launch_template_name = "lt",
-                                                 .instance_type = "m5.large",
-                                                 .user_data = "ECS_CLUSTER=prod"};
+    asg.launch_template = aws::AsgLaunchTemplate{
+        .launch_template_name = "lt", .instance_type = "m5.large", .user_data = "ECS_CLUSTER=prod"};
     asg.min_size = asg.max_size = 3;
     asg.desired_capacity = 3;
     asg.availability_zones = {"us-east-1a", "us-east-1b", "us-east-1c"};
@@ -49,10 +48,10 @@ class FleetScenarioTest : public ::testing::Test {
     auto created = region_->elbv2().CreateTargetGroup(tg);
     ASSERT_TRUE(created.ok()) << created.status().ToString();
     tg_ = created->target_group_arn;
-    ASSERT_TRUE(region_->elbv2()
-                    .ModifyTargetGroupAttributes(
-                        tg_, {{"deregistration_delay.timeout_seconds", "20"}})
-                    .ok());
+    ASSERT_TRUE(
+        region_->elbv2()
+            .ModifyTargetGroupAttributes(tg_, {{"deregistration_delay.timeout_seconds", "20"}})
+            .ok());
 
     aws::RegisterTaskDefinitionRequest td;
     td.family = "web";
