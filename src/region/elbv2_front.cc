@@ -2,6 +2,7 @@
 
 #include <functional>
 
+#include "region/query_params.h"
 #include "region/service_error.h"
 #include "region/wire.h"
 
@@ -16,24 +17,9 @@ const char* const kActions[] = {
     "ModifyTargetGroupAttributes", "DescribeTargetGroupAttributes", "RegisterTargets",
     "DeregisterTargets",           "DescribeTargetHealth"};
 
-struct BadRequest {
-  WireError error;
-};
-
-std::string Required(const FormParams& form, const std::string& name) {
-  auto it = form.find(name);
-  if (it == form.end() || it->second.empty())
-    throw BadRequest{{400, "ValidationError",
-                      "1 validation error detected: Value null at '" + name +
-                          "' failed to satisfy constraint: Member must not be null",
-                      true}};
-  return it->second;
-}
-
-std::string Optional(const FormParams& form, const std::string& name) {
-  auto it = form.find(name);
-  return it == form.end() ? "" : it->second;
-}
+using query_params::BadRequest;
+using query_params::Optional;
+using query_params::Required;
 
 int Int(const FormParams& form, const std::string& name, int fallback) {
   std::string v = Optional(form, name);
