@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "aws/protocol_query.h"
+#include "aws/query_client_test_fixture.h"
 #include "base/time_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -18,8 +19,6 @@ using ::testing::Pair;
 using ::testing::UnorderedElementsAre;
 using ::testing::UnorderedElementsAreArray;
 
-using Form = std::vector<QueryParams::Param>;
-
 using FakeHttp = net::FakeHttpClient;
 
 std::string Ok(const std::string& op, const std::string& inner) {
@@ -30,41 +29,12 @@ std::string Ok(const std::string& op, const std::string& inner) {
 
 Time At(const char* iso) { return *ParseRfc3339(iso); }
 
-class CloudWatchClientTest : public ::testing::Test {
+class CloudWatchClientTest : public QueryClientTest<CloudWatchClient, &CloudWatchService> {
  protected:
   void SetUp() override {
-    TransportOptions t;
-    t.endpoint = "http://127.0.0.1:4566";
-    t.max_attempts = 1;  // no backoff sleeps
-    transport_ = std::make_unique<AwsTransport>(CloudWatchService(), t, http_, *credentials_,
-                                                clock_, metrics_);
-    client_ = std::make_unique<CloudWatchClient>(*transport_);
+    QueryClientTest::SetUp();
     Answer(200, Ok("PutMetricData", ""));
   }
-
-  void Answer(int status, std::string body) {
-    http_.handler = [status, body](const net::HttpRequest&) {
-      net::HttpResponse r;
-      r.status = status;
-      r.body = body;
-      r.headers.Set("Content-Type", "text/xml");
-      return r;
-    };
-  }
-
-  Form LastForm() {
-    EXPECT_FALSE(http_.requests.empty());
-    if (http_.requests.empty()) return {};
-    return DecodeQueryForm(http_.requests.back().body);
-  }
-
-  FakeHttp http_;
-  ManualClock clock_;
-  MetricsRegistry metrics_;
-  std::unique_ptr<CredentialsProvider> credentials_ =
-      StaticCredentials({.access_key_id = "AKIDEXAMPLE", .secret_access_key = "secret"});
-  std::unique_ptr<AwsTransport> transport_;
-  std::unique_ptr<CloudWatchClient> client_;
 };
 
 TEST_F(CloudWatchClientTest, ServiceInfo) {

@@ -22,5 +22,6 @@ void AddUpCommand(CLI::App& app, const GlobalOptions& global);
 void AddRegionCommand(CLI::App& app, const GlobalOptions& global);
 void AddAggregatorCommand(CLI::App& app, const GlobalOptions& global);
 void AddExporterCommand(CLI::App& app, const GlobalOptions& global);
+void AddTerminatorCommand(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace steady::cli

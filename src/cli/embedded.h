@@ -5,5 +5,7 @@ namespace steady::cli {
 
 // examples/local-setup.yaml
 extern const char* const kLocalSetupYaml;
+// examples/fleet-sample.yaml
+extern const char* const kFleetSampleYaml;
 
 }  // namespace steady::cli

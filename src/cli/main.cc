@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   steady::cli::AddRegionCommand(app, global);
   steady::cli::AddAggregatorCommand(app, global);
   steady::cli::AddExporterCommand(app, global);
+  steady::cli::AddTerminatorCommand(app, global);
 
   CLI11_PARSE(app, argc, argv);
   return 0;

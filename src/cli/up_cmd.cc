@@ -9,57 +9,100 @@
 #include "base/log.h"
 #include "base/metrics.h"
 #include "base/signals.h"
+#include "cli/aws_clients.h"
 #include "cli/commands.h"
 #include "cli/embedded.h"
 #include "cli/store.h"
 #include "logs/aggregator.h"
 #include "logs/forward_client.h"
 #include "metrics/exporter.h"
+#include "net/http_client_curl.h"
+#include "region/ecs_model.h"
 #include "region/region.h"
+#include "serviceout/terminator.h"
 
 namespace steady::cli {
 namespace {
 
-// The sample workload's logs until the region runs ECS tasks: two services whose containers log
-// a few lines a second through the Forward protocol, labelled as the ECS agent labels them.
-void SampleLogs(std::stop_token stop, std::string aggregator) {
+constexpr char kSampleCluster[] = "steady-sample";
+
+// The sample fleet's tasks, as the stand-in for their containers' output: every RUNNING task of
+// the sample cluster logs a line or two a second through the Forward protocol, labelled as the
+// ECS agent labels containers, so the aggregator files them by family, container and task.
+void SampleLogs(std::stop_token stop, std::string aggregator, aws::Ecs& ecs) {
   logs::ForwardClient client;
-  struct Sample {
-    const char* family;
-    const char* container;
-    const char* task;
+  struct Running {
+    std::string arn, family, container;
   };
-  const Sample samples[] = {{"web", "app", "0b8f0d6d7c2a4c55a1c1e1f3e9d0a001"},
-                            {"web", "app", "0b8f0d6d7c2a4c55a1c1e1f3e9d0a002"},
-                            {"batch-report", "job", "5e1d3f7a9b2c4d6e8f0a1b2c3d4e5f60"}};
+  std::vector<Running> running;
+  Time refreshed{};
   uint64_t n = 0;
   Clock& clock = SystemClock::Get();
   while (!stop.stop_requested()) {
-    if (!client.connected() && !client.Connect(aggregator).ok()) {
+    if (clock.Now() - refreshed > std::chrono::seconds(5)) {
+      refreshed = clock.Now();
+      running.clear();
+      aws::ListTasksRequest req;
+      req.cluster = kSampleCluster;
+      auto page = ecs.ListTasks(req);
+      auto tasks = page.ok() && !page->arns.empty()
+                       ? ecs.DescribeTasks(kSampleCluster, page->arns)
+                       : Result<aws::Described<aws::EcsTask>>(aws::Described<aws::EcsTask>{});
+      if (tasks.ok()) {
+        for (const aws::EcsTask& t : tasks->items) {
+          if (t.last_status != "RUNNING" || t.containers.empty()) continue;
+          std::string family = t.group.substr(t.group.find(':') + 1);
+          if (t.group.rfind("service:", 0) == 0) {
+            // The family is in the task definition ARN: .../task-definition/FAMILY:REV.
+            size_t slash = t.task_definition_arn.rfind('/');
+            family = t.task_definition_arn.substr(slash + 1,
+                                                  t.task_definition_arn.rfind(':') - slash - 1);
+          }
+          running.push_back({t.task_arn, family, t.containers.front().name});
+        }
+      }
+    }
+    if (!running.empty() && !client.connected() && !client.Connect(aggregator).ok()) {
       clock.SleepFor(std::chrono::seconds(1), stop);
       continue;
     }
-    for (const Sample& smp : samples) {
-      std::string arn =
-          std::string("arn:aws:ecs:us-east-1:000000000000:task/steady-local/") + smp.task;
-      Time now = clock.Now();
-      int64_t ns = ToUnixNanos(now);
+    for (const Running& r : running) {
+      int64_t ns = ToUnixNanos(clock.Now());
       logs::EventTime t{ns / 1000000000, static_cast<uint32_t>(ns % 1000000000)};
       std::string line = std::string(n % 10 == 9 ? "WARN" : "INFO") + " handled request " +
                          std::to_string(n) + " in " + std::to_string(3 + n % 40) + "ms";
+      std::string task_id = r.arn.substr(r.arn.rfind('/') + 1);
       std::vector<std::pair<logs::EventTime, std::string>> events;
       events.emplace_back(
           t, logs::PackStringMap({{"log", line},
                                   {"source", "stdout"},
-                                  {"container_id", std::string(smp.task).substr(0, 12)},
-                                  {"com.amazonaws.ecs.cluster", "steady-local"},
-                                  {"com.amazonaws.ecs.task-arn", arn},
-                                  {"com.amazonaws.ecs.task-definition-family", smp.family},
-                                  {"com.amazonaws.ecs.container-name", smp.container}}));
-      if (!client.Send(std::string("ecs.") + smp.family, events, /*ack=*/true).ok()) break;
+                                  {"container_id", task_id.substr(0, 12)},
+                                  {"com.amazonaws.ecs.cluster", kSampleCluster},
+                                  {"com.amazonaws.ecs.task-arn", r.arn},
+                                  {"com.amazonaws.ecs.task-definition-family", r.family},
+                                  {"com.amazonaws.ecs.container-name", r.container}}));
+      if (!client.Send("ecs." + r.family, events, /*ack=*/true).ok()) break;
       ++n;
     }
     clock.SleepFor(std::chrono::milliseconds(500), stop);
+  }
+}
+
+// A trickle of batch jobs: RunTask of the sample's "batch" family every `every`, through the
+// region's HTTP API as any client would (until `steady oneshot` takes this role).
+void BatchTrickle(std::stop_token stop, aws::Ecs& ecs, Duration every) {
+  Clock& clock = SystemClock::Get();
+  while (clock.SleepFor(every, stop)) {
+    aws::RunTaskRequest req;
+    req.cluster = kSampleCluster;
+    req.task_definition = "batch";
+    req.started_by = "steady-up";
+    auto r = ecs.RunTask(req);
+    if (!r.ok()) {
+      LogWarn("up: batch RunTask failed", {{"error", r.status().ToString()}});
+    } else if (!r->failures.empty()) {
+      LogInfo("up: batch task not placed", {{"reason", r->failures.front().reason}});
+    }
   }
 }
 
@@ -74,6 +117,8 @@ void AddUpCommand(CLI::App& app, const GlobalOptions& /*global*/) {
     std::string aggregator_listen = "127.0.0.1:24224";
     std::string log_store = "s3://steady-logs";
     std::string exporter_listen = "127.0.0.1:9101";
+    double boot_delay = 20;
+    double batch_every = 20;
   };
   static Flags f;
   cmd->add_option("--listen", f.listen, "HOST:PORT of the local region");
@@ -84,6 +129,10 @@ void AddUpCommand(CLI::App& app, const GlobalOptions& /*global*/) {
                   "where the aggregator writes: s3://BUCKET[/PREFIX] in the local region, or DIR");
   cmd->add_option("--exporter-listen", f.exporter_listen,
                   "HOST:PORT of the per-container metrics exporter");
+  cmd->add_option("--boot-delay", f.boot_delay,
+                  "seconds a sample EC2 instance takes to boot (default 20)");
+  cmd->add_option("--batch-every", f.batch_every,
+                  "seconds between the sample's batch RunTasks (default 20; 0: none)");
   cmd->add_option("--var", f.var, "directory for state and logs (the embedded default ./var)");
   cmd->callback([] {
     MetricsRegistry& registry = MetricsRegistry::Default();
@@ -93,6 +142,7 @@ void AddUpCommand(CLI::App& app, const GlobalOptions& /*global*/) {
     region::RegionOptions ro;
     ro.listen = f.listen;
     ro.state_dir = f.var + "/region";
+    ro.boot_delay = std::chrono::milliseconds(static_cast<int64_t>(f.boot_delay * 1000));
     auto region = region::Region::Open(ro, SystemClock::Get(), registry);
     if (!region.ok()) {
       LogError("up: cannot open the local region", {{"error", region.status().ToString()}});
@@ -105,6 +155,11 @@ void AddUpCommand(CLI::App& app, const GlobalOptions& /*global*/) {
     auto applied = (*region)->ApplySetupYaml(kLocalSetupYaml, "examples/local-setup.yaml");
     if (!applied.ok()) {
       LogError("up: cannot apply the sample setup", {{"error", applied.status().ToString()}});
+      throw CLI::RuntimeError(1);
+    }
+    auto fleet = (*region)->ApplySetupYaml(kFleetSampleYaml, "examples/fleet-sample.yaml");
+    if (!fleet.ok()) {
+      LogError("up: cannot apply the sample fleet", {{"error", fleet.status().ToString()}});
       throw CLI::RuntimeError(1);
     }
     std::string ep = (*region)->endpoint();
@@ -143,7 +198,34 @@ void AddUpCommand(CLI::App& app, const GlobalOptions& /*global*/) {
       LogError("up: cannot start the exporter", {{"error", s.ToString()}});
       throw CLI::RuntimeError(1);
     }
-    std::jthread sample_logs(SampleLogs, "127.0.0.1:" + std::to_string((*aggregator)->port()));
+    // The terminator on the sample cluster, through the region's HTTP API like any client.
+    auto clients = OpenAwsClients(SystemClock::Get(), registry, ep);
+    if (!clients.ok()) {
+      LogError("up: cannot open the AWS clients", {{"error", clients.status().ToString()}});
+      throw CLI::RuntimeError(1);
+    }
+    serviceout::TerminatorOptions to;
+    to.locator.clusters = {kSampleCluster};
+    auto events_url = QueueUrl(*clients->sqs, "steady-terminator-events");
+    auto dlq_url = QueueUrl(*clients->sqs, "steady-terminator-dlq");
+    if (!events_url.ok() || !dlq_url.ok()) {
+      LogError("up: the sample's terminator queues are missing");
+      throw CLI::RuntimeError(1);
+    }
+    to.consumer.queue_urls = {*events_url};
+    to.consumer.dead_letter_queue_url = *dlq_url;
+    net::CurlHttpClient webhook_http;
+    serviceout::Terminator terminator(to,
+                                      {*clients->ecs, *clients->elbv2, clients->autoscaling.get()},
+                                      *clients->sqs, webhook_http, SystemClock::Get(), registry);
+    terminator.Start();
+
+    std::jthread sample_logs(SampleLogs, "127.0.0.1:" + std::to_string((*aggregator)->port()),
+                             std::ref((*region)->ecs()));
+    std::jthread trickle;
+    if (f.batch_every > 0)
+      trickle = std::jthread(BatchTrickle, std::ref(*clients->ecs),
+                             std::chrono::milliseconds(static_cast<int64_t>(f.batch_every * 1000)));
     std::printf(
         "steady up: started\n"
         "  region    %s  (state in %s/region; sample setup: %s)\n"
@@ -151,6 +233,8 @@ void AddUpCommand(CLI::App& app, const GlobalOptions& /*global*/) {
         "  logs      Forward protocol on 127.0.0.1:%d -> %s (one gzip object per minute per "
         "service)\n"
         "  exporter  %s/metrics  (per-container metrics)\n"
+        "  fleet     cluster %s: %s\n"
+        "  terminator  consuming steady-terminator-events (spot warnings, lifecycle actions)\n"
         "\nTry it (any credentials work):\n"
         "  export AWS_ACCESS_KEY_ID=steady AWS_SECRET_ACCESS_KEY=steady "
         "AWS_DEFAULT_REGION=us-east-1\n"
@@ -161,15 +245,24 @@ void AddUpCommand(CLI::App& app, const GlobalOptions& /*global*/) {
         "  aws --endpoint-url %s sqs receive-message --queue-url %s/000000000000/demo\n"
         "  aws --endpoint-url %s s3 ls --recursive s3://steady-logs/service-logs/  "
         "# after the first minute\n"
+        "  steady region status --endpoint %s           # instances, services, traffic\n"
+        "  steady region interrupt --endpoint %s i-...  # a spot interruption: watch the "
+        "terminator\n"
         "\nPress Ctrl-C to stop.\n",
         ep.c_str(), f.var.c_str(), applied->c_str(), (*metrics)->port(), (*aggregator)->port(),
-        log_store->store->Describe().c_str(), exporter.base_url().c_str(), ep.c_str(), ep.c_str(),
-        ep.c_str(), ep.c_str(), ep.c_str(), ep.c_str(), ep.c_str());
+        log_store->store->Describe().c_str(), exporter.base_url().c_str(), kSampleCluster,
+        fleet->c_str(), ep.c_str(), ep.c_str(), ep.c_str(), ep.c_str(), ep.c_str(), ep.c_str(),
+        ep.c_str(), ep.c_str(), ep.c_str());
     std::fflush(stdout);
     int sig = WaitForTerminationSignal();
     LogInfo("up: stopping", {{"signal", sig}});
+    if (trickle.joinable()) {
+      trickle.request_stop();
+      trickle.join();
+    }
     sample_logs.request_stop();
     sample_logs.join();
+    terminator.Stop();
     exporter.Stop();
     if (Status s = (*aggregator)->Stop(); !s.ok()) {
       LogWarn("up: logs left in the aggregator's buffer", {{"error", s.ToString()}});

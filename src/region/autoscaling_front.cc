@@ -1,5 +1,6 @@
 #include "region/autoscaling_front.h"
 
+#include <cctype>
 #include <functional>
 
 #include "base/ids.h"
@@ -92,12 +93,18 @@ std::optional<aws::MixedInstancesPolicy> Mixed(const FormParams& form) {
   return m;
 }
 
+// An instance in a group's Instances (`group` empty: "Healthy"), or in
+// DescribeAutoScalingInstances (with its group: Auto Scaling says "HEALTHY" there).
 void WriteInstance(XmlWriter& x, const aws::AsgInstance& i, const std::string& group) {
   x.Open("member").Text("InstanceId", i.instance_id).Text("InstanceType", i.instance_type);
-  if (!group.empty()) x.Text("AutoScalingGroupName", group);
+  std::string health = i.health_status;
+  if (!group.empty()) {
+    x.Text("AutoScalingGroupName", group);
+    for (char& c : health) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
   x.Text("AvailabilityZone", i.availability_zone)
       .Text("LifecycleState", i.lifecycle_state)
-      .Text("HealthStatus", i.health_status)
+      .Text("HealthStatus", health)
       .Text("ProtectedFromScaleIn", i.protected_from_scale_in ? "true" : "false")
       .Open("LaunchTemplate")
       .Text("LaunchTemplateName", i.launch_template_name)
@@ -143,10 +150,10 @@ void WriteGroup(XmlWriter& x, const aws::AutoScalingGroup& g) {
   for (const auto& i : g.instances) WriteInstance(x, i, "");
   x.Close("Instances")
       .Text("HealthCheckType", "EC2")
-      .Text("CreatedTime", FormatIso8601(g.created_time, true))
-      .Text("VPCZoneIdentifier", g.vpc_zone_identifier)
-      .Text("NewInstancesProtectedFromScaleIn",
-            g.new_instances_protected_from_scale_in ? "true" : "false")
+      .Text("CreatedTime", FormatIso8601(g.created_time, true));
+  if (!g.vpc_zone_identifier.empty()) x.Text("VPCZoneIdentifier", g.vpc_zone_identifier);
+  x.Text("NewInstancesProtectedFromScaleIn",
+         g.new_instances_protected_from_scale_in ? "true" : "false")
       .Open("Tags");
   for (const auto& t : g.tags)
     x.Open("member")
@@ -197,6 +204,11 @@ void AutoScalingFront::Handle(const RoutedRequest& request, net::Responder respo
     respond(XmlResponse(std::move(x).str(), rid));
   };
   auto done = [&](const Status& s) { return s.ok() ? answer(nullptr) : fail(s); };
+  // Operations whose output shape is an empty structure still get their (empty) <OpResult>:
+  // botocore looks for the result wrapper.
+  auto done_with_result = [&](const Status& s) {
+    return s.ok() ? answer([](XmlWriter&) {}) : fail(s);
+  };
   if (request.wire != "query")
     return error({400, "InvalidAction", "Auto Scaling speaks only the query protocol.", true});
   FormParams form = ParseForm(request.http);
@@ -251,11 +263,18 @@ void AutoScalingFront::Handle(const RoutedRequest& request, net::Responder respo
     if (op == "TerminateInstanceInAutoScalingGroup") {
       std::string id = Required(form, "InstanceId");
       bool decrement = Required(form, "ShouldDecrementDesiredCapacity") == "true";
+      // The activity names the instance's group (a required member of Activity).
+      std::string group;
+      if (auto before = model_.DescribeAutoScalingInstances({id}); before.ok() && !before->empty())
+        group = before->front().auto_scaling_group_name;
       auto r = model_.TerminateInstanceInAutoScalingGroup(id, decrement);
       if (!r.ok()) return fail(r.status());
       return answer([&](XmlWriter& x) {
-        x.Open("Activity")
-            .Text("ActivityId", NewUuid())
+        x.Open("Activity").Text("ActivityId", NewUuid());
+        if (!group.empty()) x.Text("AutoScalingGroupName", group);
+        x.Text("Cause", std::string("An instance was taken out of service in response to a user "
+                                    "request") +
+                            (decrement ? ", shrinking the capacity." : "."))
             .Text("Description", *r)
             .Text("StatusCode", "InProgress")
             .Text("Progress", "0")
@@ -263,9 +282,9 @@ void AutoScalingFront::Handle(const RoutedRequest& request, net::Responder respo
       });
     }
     if (op == "SetInstanceProtection") {
-      return done(model_.SetInstanceProtection(Required(form, "AutoScalingGroupName"),
-                                               Strings(form, "InstanceIds"),
-                                               Required(form, "ProtectedFromScaleIn") == "true"));
+      return done_with_result(model_.SetInstanceProtection(
+          Required(form, "AutoScalingGroupName"), Strings(form, "InstanceIds"),
+          Required(form, "ProtectedFromScaleIn") == "true"));
     }
     if (op == "DescribeAutoScalingInstances") {
       auto r = model_.DescribeAutoScalingInstances(Strings(form, "InstanceIds"));
@@ -286,7 +305,7 @@ void AutoScalingFront::Handle(const RoutedRequest& request, net::Responder respo
       h.notification_metadata = Optional(form, "NotificationMetadata");
       h.heartbeat_timeout = OptInt(form, "HeartbeatTimeout").value_or(h.heartbeat_timeout);
       if (auto d = Optional(form, "DefaultResult"); !d.empty()) h.default_result = d;
-      return done(model_.PutLifecycleHook(h));
+      return done_with_result(model_.PutLifecycleHook(h));
     }
     if (op == "DescribeLifecycleHooks") {
       auto r = model_.DescribeLifecycleHooks(Required(form, "AutoScalingGroupName"),

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <unordered_map>
 
 #include "base/log.h"
 #include "base/time_format.h"
@@ -291,8 +292,12 @@ void AutoScalingModel::Tick() {
     for (const auto& [name, g] : groups_)
       for (const auto& [id, m] : g->members) ids.push_back(id);
   }
-  std::map<std::string, std::string> ec2_state;
-  for (const auto& id : ids) ec2_state[id] = ec2_.InstanceStateName(id);
+  std::unordered_map<std::string, std::string> ec2_state;
+  {
+    std::vector<std::string> states = ec2_.InstanceStateNames(ids);  // one lock of EC2
+    ec2_state.reserve(ids.size());
+    for (size_t k = 0; k < ids.size(); ++k) ec2_state.emplace(ids[k], std::move(states[k]));
+  }
   Effects fx;
   uint64_t seq = 0;
   {
@@ -301,6 +306,35 @@ void AutoScalingModel::Tick() {
     std::vector<std::string> names;
     for (const auto& [name, g] : groups_) names.push_back(name);
     for (const auto& name : names) {
+      // Lifecycle actions whose heartbeat timed out take the hook's DefaultResult (for a
+      // terminating hook both results let the termination proceed).
+      auto due_actions = [&] {
+        std::set<std::string> due;
+        for (const auto& [t, a] : actions_)
+          if (a->group == name && std::min(a->deadline, a->global_deadline) <= now)
+            due.insert(a->instance);
+        return due;
+      };
+      // Whether any member follows its instance's state or an action is due (below); the group
+      // (every member) is copied only then.
+      bool follows = !due_actions().empty();
+      for (const auto& [id, m] : groups_[name]->members) {
+        if (follows) break;
+        auto st = ec2_state.find(m.id);
+        if (st == ec2_state.end()) continue;
+        const std::string& s = st->second;
+        if ((s == "running" && m.state == "Pending") ||
+            (s == "shutting-down" && m.state == "Terminating:Proceed"))
+          follows = true;
+        else if (s == "shutting-down" || s == "terminated" || s.empty())
+          follows = !(s == "shutting-down" &&
+                      (m.state == "Terminating:Proceed" || m.state == "Terminating"));
+      }
+      if (!follows) {
+        Group scaled = *groups_[name];
+        ScaleLocked(scaled, now, fx, seq);
+        continue;
+      }
       Group g = *groups_[name];
       bool changed = false;
       for (auto it = g.members.begin(); it != g.members.end();) {
@@ -335,13 +369,7 @@ void AutoScalingModel::Tick() {
         }
         ++it;
       }
-      // Lifecycle actions whose heartbeat timed out take the hook's DefaultResult (for a
-      // terminating hook both results let the termination proceed).
-      std::set<std::string> due;
-      for (const auto& [t, a] : actions_)
-        if (a->group == name && std::min(a->deadline, a->global_deadline) <= now)
-          due.insert(a->instance);
-      for (const auto& instance : due) {
+      for (const auto& instance : due_actions()) {
         ProceedLocked(g, instance, fx, seq);
         changed = true;
       }
@@ -361,28 +389,40 @@ Status AutoScalingModel::Finish(Effects& fx, uint64_t seq) {
     for (const auto& e : fx.events) (void)events_->Emit(e);
   if (sqs_)
     for (const auto& [arn, body] : fx.sqs) (void)sqs_->SendToArn(arn, body);
+  // Launch every instance, then record each group once with all its new members (a group
+  // record carries every member: one per launch made scaling out by N cost O(N^2)).
+  std::vector<std::pair<const Effects::Launch*, std::string>> launched;  // launch, instance id
   for (const auto& l : fx.launches) {
     auto ids = ec2_.RunInstances(l.spec, 1);
-    if (!ids.ok()) continue;
-    uint64_t put = 0;
-    {
-      std::lock_guard lock(mu_);
-      Group* found = FindLocked(l.group);
-      if (!found) continue;  // deleted meanwhile; the instance stays outside any group
+    if (ids.ok()) launched.push_back({&l, ids->front()});
+  }
+  if (launched.empty()) return Status::Ok();
+  uint64_t put = 0;
+  {
+    std::lock_guard lock(mu_);
+    std::vector<std::string> order;  // groups in the order of their first launch
+    for (const auto& [l, id] : launched)
+      if (std::find(order.begin(), order.end(), l->group) == order.end()) order.push_back(l->group);
+    for (const auto& name : order) {
+      Group* found = FindLocked(name);
+      if (!found) continue;  // deleted meanwhile; the instances stay outside any group
       Group g = *found;
-      AsgMember m;
-      m.id = ids->front();
-      m.type = l.spec.instance_type;
-      m.az = l.spec.availability_zone;
-      m.protect = l.protect;
-      m.spot = l.spec.spot;
-      m.lt_name = l.lt_name;
-      m.launched = ctx_.clock.Now();
-      g.members[m.id] = m;
+      for (const auto& [l, id] : launched) {
+        if (l->group != name) continue;
+        AsgMember m;
+        m.id = id;
+        m.type = l->spec.instance_type;
+        m.az = l->spec.availability_zone;
+        m.protect = l->protect;
+        m.spot = l->spec.spot;
+        m.lt_name = l->lt_name;
+        m.launched = ctx_.clock.Now();
+        g.members[m.id] = m;
+      }
       put = PutGroupLocked(g);
     }
-    RETURN_IF_ERROR(ctx_.journal().Commit(put));
   }
+  if (put) RETURN_IF_ERROR(ctx_.journal().Commit(put));
   return Status::Ok();
 }
 

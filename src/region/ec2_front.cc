@@ -1,5 +1,6 @@
 #include "region/ec2_front.h"
 
+#include <algorithm>
 #include <functional>
 
 #include "base/base64.h"
@@ -62,6 +63,14 @@ void Tags(XmlWriter& x, const std::vector<aws::Ec2Tag>& tags) {
   x.Open("tagSet");
   for (const auto& t : tags) x.Open("item").Text("key", t.key).Text("value", t.value).Close("item");
   x.Close("tagSet");
+}
+
+// EC2's private DNS name of an address in us-east-1: "ip-10-0-0-5.ec2.internal".
+std::string PrivateDnsName(const std::string& private_ip) {
+  if (private_ip.empty()) return "";
+  std::string host = private_ip;
+  std::replace(host.begin(), host.end(), '.', '-');
+  return "ip-" + host + ".ec2.internal";
 }
 
 std::string Number(double v) {
@@ -139,9 +148,7 @@ void Ec2Front::Handle(const RoutedRequest& request, net::Responder respond) {
           for (const auto& i : res.instances) {
             x.Open("item").Text("instanceId", i.instance_id).Text("imageId", i.image_id);
             State(x, "instanceState", i.state);
-            x.Text("privateDnsName", i.private_ip_address.empty()
-                                         ? ""
-                                         : "ip-" + i.private_ip_address + ".ec2.internal")
+            x.Text("privateDnsName", PrivateDnsName(i.private_ip_address))
                 .Text("reason", i.state_transition_reason)
                 .Text("amiLaunchIndex", "0")
                 .Text("instanceType", i.instance_type)
@@ -227,6 +234,20 @@ void Ec2Front::Handle(const RoutedRequest& request, net::Responder respond) {
           if (!decoded.ok())
             throw BadRequest{{400, "InvalidParameterValue", "UserData is not base64", true}};
           s.user_data = *decoded;
+        }
+        // TagSpecificationSet.K.{ResourceType, Tag.J.Key, Tag.J.Value}: instance tags.
+        for (int k = 1;; ++k) {
+          std::string ts = "TagSpecificationSet." + std::to_string(k) + ".";
+          std::string type = get((ts + "ResourceType").c_str());
+          bool any = !type.empty();
+          for (int j = 1;; ++j) {
+            std::string key = get((ts + "Tag." + std::to_string(j) + ".Key").c_str());
+            if (key.empty()) break;
+            any = true;
+            if (type.empty() || type == "instance")
+              s.tags.push_back({key, get((ts + "Tag." + std::to_string(j) + ".Value").c_str())});
+          }
+          if (!any) break;
         }
         c.launch_specifications.push_back(std::move(s));
       }

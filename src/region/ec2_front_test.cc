@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "net/http_server.h"
 #include "region/ec2_model_testing.h"
 
@@ -166,6 +168,15 @@ TEST_F(FleetFrontTest, AutoScalingAndElbQueryProtocols) {
                   "autoscaling%3AEC2_INSTANCE_TERMINATING&HeartbeatTimeout=60&"
                   "DefaultResult=CONTINUE");
   ASSERT_EQ(hook.status, 200) << hook.body;
+  // botocore needs the empty result wrapper of operations with an output shape.
+  EXPECT_NE(hook.body.find("<PutLifecycleHookResult></PutLifecycleHookResult>"), std::string::npos)
+      << hook.body;
+  auto protect =
+      Asg("SetInstanceProtection", "AutoScalingGroupName=web&InstanceIds.member.1=" + instance +
+                                       "&ProtectedFromScaleIn=true");
+  EXPECT_NE(protect.body.find("<SetInstanceProtectionResult></SetInstanceProtectionResult>"),
+            std::string::npos)
+      << protect.body;
   auto hooks = Asg("DescribeLifecycleHooks", "AutoScalingGroupName=web");
   EXPECT_NE(hooks.body.find("<GlobalTimeout>6000</GlobalTimeout>"), std::string::npos)
       << hooks.body;
@@ -192,6 +203,52 @@ TEST_F(FleetFrontTest, AutoScalingAndElbQueryProtocols) {
                           "&LifecycleActionResult=CONTINUE");
   EXPECT_EQ(complete.status, 200) << complete.body;
   EXPECT_EQ(w_.State(waiting), "shutting-down");
+}
+
+TEST_F(FleetFrontTest, PrivateDnsNameUsesDashes) {
+  // EC2 names an instance's private address "ip-10-0-0-5.ec2.internal", dots turned to dashes.
+  auto ids = w_.ec2->RunInstances({.instance_type = "m5.large"}, 1);
+  ASSERT_TRUE(ids.ok());
+  auto r = Ec2("DescribeInstances", "InstanceId.1=" + ids->front());
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::string ip = Between(r.body, "<privateIpAddress>", "</privateIpAddress>");
+  ASSERT_FALSE(ip.empty());
+  std::string dashed = ip;
+  std::replace(dashed.begin(), dashed.end(), '.', '-');
+  EXPECT_EQ(Between(r.body, "<privateDnsName>", "</privateDnsName>"),
+            "ip-" + dashed + ".ec2.internal");
+}
+
+TEST_F(FleetFrontTest, AutoScalingInstanceShapesAsAwsWritesThem) {
+  ASSERT_EQ(Asg("CreateAutoScalingGroup",
+                "AutoScalingGroupName=web&LaunchTemplate.LaunchTemplateName=m5.large&"
+                "MinSize=0&MaxSize=4&DesiredCapacity=1&AvailabilityZones.member.1=us-east-1a")
+                .status,
+            200);
+  w_.Run(seconds(61));
+  // In a group's Instances health is "Healthy"; DescribeAutoScalingInstances says "HEALTHY".
+  auto groups = Asg("DescribeAutoScalingGroups", "AutoScalingGroupNames.member.1=web");
+  EXPECT_NE(groups.body.find("<HealthStatus>Healthy</HealthStatus>"), std::string::npos)
+      << groups.body;
+  // No VPCZoneIdentifier was given: none is written (not an empty one).
+  EXPECT_EQ(groups.body.find("VPCZoneIdentifier"), std::string::npos) << groups.body;
+  std::string instance = Between(groups.body, "<InstanceId>", "</InstanceId>");
+  ASSERT_FALSE(instance.empty());
+  auto details = Asg("DescribeAutoScalingInstances", "InstanceIds.member.1=" + instance);
+  EXPECT_NE(details.body.find("<HealthStatus>HEALTHY</HealthStatus>"), std::string::npos)
+      << details.body;
+  EXPECT_NE(details.body.find("<AutoScalingGroupName>web</AutoScalingGroupName>"),
+            std::string::npos);
+
+  // The activity of TerminateInstanceInAutoScalingGroup names its group and cause.
+  auto term = Asg("TerminateInstanceInAutoScalingGroup",
+                  "InstanceId=" + instance + "&ShouldDecrementDesiredCapacity=true");
+  ASSERT_EQ(term.status, 200) << term.body;
+  std::string activity = Between(term.body, "<Activity>", "</Activity>");
+  EXPECT_NE(activity.find("<AutoScalingGroupName>web</AutoScalingGroupName>"), std::string::npos)
+      << activity;
+  EXPECT_NE(activity.find("<Cause>"), std::string::npos) << activity;
+  EXPECT_NE(activity.find(instance), std::string::npos) << activity;
 }
 
 }  // namespace

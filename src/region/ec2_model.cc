@@ -172,9 +172,9 @@ struct Family {
   int sizes;  // large, xlarge, 2xlarge, 4xlarge
 };
 constexpr Family kFamilies[] = {
-    {"t3", 8192, 0.0832, 0.30, 3},  {"m5", 8192, 0.096, 0.40, 4},  {"m6i", 8192, 0.096, 0.38, 4},
-    {"c5", 4096, 0.085, 0.36, 4},   {"c6i", 4096, 0.085, 0.37, 4}, {"r5", 16384, 0.126, 0.30, 4},
-    {"r6i", 16384, 0.126, 0.32, 4},
+    {"t3", 8192, 0.0832, 0.30, 3}, {"m5", 8192, 0.096, 0.40, 4},   {"m6i", 8192, 0.096, 0.38, 4},
+    {"m5a", 8192, 0.086, 0.42, 4}, {"c5", 4096, 0.085, 0.36, 4},   {"c6i", 4096, 0.085, 0.37, 4},
+    {"r5", 16384, 0.126, 0.30, 4}, {"r6i", 16384, 0.126, 0.32, 4},
 };
 constexpr const char* kSizes[] = {"large", "xlarge", "2xlarge", "4xlarge"};
 
@@ -482,6 +482,17 @@ std::string Ec2Model::InstanceStateName(const std::string& instance_id) {
   std::lock_guard lock(mu_);
   auto it = instances_.find(instance_id);
   return it == instances_.end() ? "" : it->second->state;
+}
+
+std::vector<std::string> Ec2Model::InstanceStateNames(const std::vector<std::string>& ids) {
+  std::vector<std::string> out;
+  out.reserve(ids.size());
+  std::lock_guard lock(mu_);
+  for (const auto& id : ids) {
+    auto it = instances_.find(id);
+    out.push_back(it == instances_.end() ? "" : it->second->state);
+  }
+  return out;
 }
 
 std::optional<FleetInstance> Ec2Model::Instance(const std::string& instance_id) {

@@ -95,6 +95,8 @@ class Ec2Model final : public aws::Ec2, public ServiceModel, public Ec2FleetLink
   Status Interrupt(const std::vector<std::string>& instance_ids, bool rebalance_first);
   // "pending", "running", "shutting-down", "terminated", or "" if unknown (purged).
   std::string InstanceStateName(const std::string& instance_id);
+  // InstanceStateName of each id, in order, under one lock.
+  std::vector<std::string> InstanceStateNames(const std::vector<std::string>& instance_ids);
   // The catalogue entry of `instance_type`, or nullopt.
   static std::optional<aws::InstanceTypeInfo> InstanceType(const std::string& instance_type);
 

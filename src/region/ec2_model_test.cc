@@ -20,7 +20,7 @@ TEST(Ec2ModelTest, CatalogueHasCommonFamilies) {
   FleetWorld w;
   auto all = w.ec2->DescribeInstanceTypes({});
   ASSERT_TRUE(all.ok());
-  EXPECT_EQ(all->size(), 27u);  // t3 large..2xlarge, six families large..4xlarge
+  EXPECT_EQ(all->size(), 31u);  // t3 large..2xlarge, seven families large..4xlarge
   auto m5 = w.ec2->DescribeInstanceTypes({"m5.xlarge", "c6i.4xlarge", "r5.large"});
   ASSERT_TRUE(m5.ok());
   EXPECT_EQ((*m5)[0].default_vcpus, 4);

@@ -67,8 +67,8 @@ void Ec2Model::RandomInterruptionsLocked(Time now, Effects& fx, uint64_t& seq) {
   double hours = std::chrono::duration<double>(now - *last_tick_).count() / 3600.0;
   double p = 1.0 - std::exp(-options_.spot_interruptions_per_hour * hours);
   for (auto& [id, ip] : instances_) {
+    if (!ip->spot || ip->state != "running" || ip->warned || ip->warn_at) continue;
     Inst i = *ip;
-    if (!i.spot || i.state != "running" || i.warned || i.warn_at) continue;
     if (rng_.UniformDouble() >= p) continue;
     if (rng_.UniformDouble() < options_.rebalance_probability) {
       fx.events.push_back({{"source", "aws.ec2"},
@@ -92,6 +92,14 @@ void Ec2Model::Tick() {
     Time now = ctx_.clock.Now();
     std::vector<std::string> purge;
     for (auto& [id, ip] : instances_) {
+      // Most instances have nothing due: look before copying.
+      const Inst& cur = *ip;
+      bool due = (cur.state == "pending" && cur.boot_at <= now) ||
+                 (Active(cur) && ((cur.warn_at && *cur.warn_at <= now) ||
+                                  (cur.terminate_at && *cur.terminate_at <= now))) ||
+                 (cur.state == "shutting-down" && cur.terminated_at && *cur.terminated_at <= now) ||
+                 (cur.state == "terminated" && cur.since + options_.terminated_visible <= now);
+      if (!due) continue;
       Inst i = *ip;
       bool changed = false;
       if (i.state == "pending" && i.boot_at <= now) {

@@ -49,32 +49,49 @@ std::vector<std::string> SplitWord(const std::string& s, const std::string& sep)
 
 }  // namespace
 
-Result<bool> MatchExpression(const std::string& expression, const std::string& instance_id,
-                             const std::string& az, const std::string& type) {
+// The parsed form of an expression: MatchExpression's recursion, done once. A part that
+// MatchExpression would reject becomes an error node, reported when evaluation reaches it.
+struct Expression::Node {
+  enum Kind { kTrue, kOr, kAnd, kCompare, kList, kError } kind = kTrue;
+  std::vector<Node> parts;  // kOr, kAnd
+  enum Subject { kInstanceId, kAz, kType } subject = kInstanceId;
+  bool negate = false;          // != / not in
+  bool prefix = false;          // kCompare: value ends in '*' (a wildcard)
+  std::string value;            // kCompare (without the '*')
+  std::set<std::string> items;  // kList
+  Status error;                 // kError
+
+  static Node Parse(const std::string& expression);
+  Result<bool> Match(const std::string& instance_id, const std::string& az,
+                     const std::string& type) const;
+};
+
+Expression::Node Expression::Node::Parse(const std::string& expression) {
+  Node n;
   std::string expr = Trim(expression);
-  if (expr.empty()) return true;
+  if (expr.empty()) return n;  // kTrue
   for (const char* sep : {" or ", " || "}) {
     auto parts = SplitWord(expr, sep);
     if (parts.size() > 1) {
-      for (const auto& p : parts) {
-        ASSIGN_OR_RETURN(bool m, MatchExpression(p, instance_id, az, type));
-        if (m) return true;
-      }
-      return false;
+      n.kind = kOr;
+      for (const auto& p : parts) n.parts.push_back(Parse(p));
+      return n;
     }
   }
   for (const char* sep : {" and ", " && "}) {
     auto parts = SplitWord(expr, sep);
     if (parts.size() > 1) {
-      for (const auto& p : parts) {
-        ASSIGN_OR_RETURN(bool m, MatchExpression(p, instance_id, az, type));
-        if (!m) return false;
-      }
-      return true;
+      n.kind = kAnd;
+      for (const auto& p : parts) n.parts.push_back(Parse(p));
+      return n;
     }
   }
-  if (expr.front() == '(' && expr.back() == ')')
-    return MatchExpression(expr.substr(1, expr.size() - 2), instance_id, az, type);
+  if (expr.front() == '(' && expr.back() == ')') return Parse(expr.substr(1, expr.size() - 2));
+  auto fail = [&](Status s) {
+    n.kind = kError;
+    n.error = std::move(s);
+    return n;
+  };
   // SUBJECT OP VALUE with OP one of ==, !=, in, not in.
   std::string subject, op, value;
   if (size_t p = expr.find("=="); p != std::string::npos) {
@@ -88,34 +105,78 @@ Result<bool> MatchExpression(const std::string& expression, const std::string& i
     } else if (parts = SplitWord(expr, " in "); parts.size() == 2) {
       subject = parts[0], op = "in", value = parts[1];
     } else {
-      return InvalidArgumentError("unsupported expression '" + expression + "'");
+      return fail(InvalidArgumentError("unsupported expression '" + expression + "'"));
     }
   }
   subject = Trim(subject);
-  std::string actual;
   if (subject == "ec2InstanceId")
-    actual = instance_id;
+    n.subject = kInstanceId;
   else if (subject == "attribute:ecs.availability-zone")
-    actual = az;
+    n.subject = kAz;
   else if (subject == "attribute:ecs.instance-type")
-    actual = type;
+    n.subject = kType;
   else
-    return InvalidArgumentError("unsupported subject '" + subject + "' in expression");
-  if (op == "==" || op == "!=") {
-    value = Trim(value);
-    // A trailing '*' is a wildcard (attribute:ecs.instance-type == t2.*).
-    bool eq = !value.empty() && value.back() == '*'
-                  ? actual.rfind(value.substr(0, value.size() - 1), 0) == 0
-                  : actual == value;
-    return op == "==" ? eq : !eq;
-  }
+    return fail(InvalidArgumentError("unsupported subject '" + subject + "' in expression"));
   value = Trim(value);
+  if (op == "==" || op == "!=") {
+    n.kind = kCompare;
+    n.negate = op == "!=";
+    // A trailing '*' is a wildcard (attribute:ecs.instance-type == t2.*).
+    n.prefix = !value.empty() && value.back() == '*';
+    n.value = n.prefix ? value.substr(0, value.size() - 1) : value;
+    return n;
+  }
   if (value.size() < 2 || value.front() != '[' || value.back() != ']')
-    return InvalidArgumentError("expected a [list] after '" + op + "' in '" + expression + "'");
-  bool found = false;
+    return fail(
+        InvalidArgumentError("expected a [list] after '" + op + "' in '" + expression + "'"));
+  n.kind = kList;
+  n.negate = op == "not in";
   for (const auto& item : SplitWord(value.substr(1, value.size() - 2), ","))
-    if (Trim(item) == actual) found = true;
-  return op == "in" ? found : !found;
+    n.items.insert(Trim(item));
+  return n;
+}
+
+Result<bool> Expression::Node::Match(const std::string& instance_id, const std::string& az,
+                                     const std::string& type) const {
+  switch (kind) {
+    case kTrue: return true;
+    case kOr:
+      for (const auto& p : parts) {
+        ASSIGN_OR_RETURN(bool m, p.Match(instance_id, az, type));
+        if (m) return true;
+      }
+      return false;
+    case kAnd:
+      for (const auto& p : parts) {
+        ASSIGN_OR_RETURN(bool m, p.Match(instance_id, az, type));
+        if (!m) return false;
+      }
+      return true;
+    case kError: return error;
+    case kCompare:
+    case kList: break;
+  }
+  const std::string& actual = subject == kInstanceId ? instance_id : subject == kAz ? az : type;
+  bool found = kind == kList ? items.count(actual) > 0
+               : prefix      ? actual.rfind(value, 0) == 0
+                             : actual == value;
+  return negate ? !found : found;
+}
+
+Expression Expression::Parse(const std::string& expression) {
+  Expression e;
+  e.root_ = std::make_shared<const Node>(Node::Parse(expression));
+  return e;
+}
+
+Result<bool> Expression::Match(const std::string& instance_id, const std::string& az,
+                               const std::string& type) const {
+  return root_->Match(instance_id, az, type);
+}
+
+Result<bool> MatchExpression(const std::string& expression, const std::string& instance_id,
+                             const std::string& az, const std::string& type) {
+  return Expression::Parse(expression).Match(instance_id, az, type);
 }
 
 }  // namespace ecs
@@ -133,8 +194,9 @@ void EcsModel::InstanceBooted(const FleetInstance& fi) {
       return;
     }
     Cluster& c = *it->second;
-    for (const auto& [arn, i] : c.instances)
-      if (i.ci.ec2_instance_id == fi.instance_id && i.ci.status != "INACTIVE") return;
+    if (auto same = c.inst_by_ec2.find(fi.instance_id); same != c.inst_by_ec2.end())
+      for (const auto& arn : same->second)
+        if (c.instances.at(arn).ci.status != "INACTIVE") return;
     Inst i;
     i.cluster = c.c.cluster_name;
     i.az = fi.availability_zone;
@@ -169,10 +231,15 @@ void EcsModel::InstanceTerminated(const std::string& instance_id) {
     Time now = ctx_.clock.Now();
     for (auto& [name, cp] : clusters_) {
       Cluster& c = *cp;
-      for (auto& [arn, i] : c.instances) {
-        if (i.ci.ec2_instance_id != instance_id || i.ci.status == "INACTIVE") continue;
-        for (auto& [tarn, t] : c.tasks) {
-          if (t.t.container_instance_arn != arn || t.t.last_status == "STOPPED") continue;
+      auto same = c.inst_by_ec2.find(instance_id);
+      if (same == c.inst_by_ec2.end()) continue;
+      const std::vector<std::string> arns(same->second.begin(), same->second.end());
+      for (const auto& arn : arns) {
+        Inst& i = c.instances.at(arn);
+        if (i.ci.status == "INACTIVE") continue;
+        for (Task* tp : TasksOnLocked(c, arn)) {
+          Task& t = *tp;
+          if (t.t.last_status == "STOPPED") continue;
           StopLocked(c, t, i.spot ? "SpotInterruption" : "TerminationNotice",
                      "Host EC2 (instance " + instance_id + ") terminated.", true, fx,
                      /*host_lost=*/true);
@@ -197,9 +264,10 @@ Result<aws::ArnPage> EcsModel::ListContainerInstances(
   std::lock_guard lock(mu_);
   ASSIGN_OR_RETURN(Cluster * c, ClusterLocked(op, req.cluster));
   std::vector<std::string> arns;
+  const ecs::Expression filter = ecs::Expression::Parse(req.filter);
   for (const auto& [arn, i] : c->instances) {
     if (req.status.empty() ? i.ci.status == "INACTIVE" : i.ci.status != req.status) continue;
-    auto m = ecs::MatchExpression(req.filter, i.ci.ec2_instance_id, i.az, i.type);
+    auto m = filter.Match(i.ci.ec2_instance_id, i.az, i.type);
     if (!m.ok()) return ServiceError(op, "InvalidParameterException", m.status().message());
     if (*m) arns.push_back(arn);
   }
@@ -294,10 +362,9 @@ Result<aws::ContainerInstance> EcsModel::DeregisterContainerInstance(const std::
     if (u != usage.end() && (u->second.running + u->second.pending) > 0 && !force)
       return ServiceError(op, "InvalidParameterException", "Found running tasks on the instance.");
     // Forced: the tasks are orphaned; ECS stops them (services replace them elsewhere).
-    for (auto& [tarn, t] : c->tasks)
-      if (t.t.container_instance_arn == i->ci.container_instance_arn &&
-          t.t.last_status != "STOPPED")
-        StopLocked(*c, t, "TaskFailedToStart", "Container instance deregistration forced by user",
+    for (Task* t : TasksOnLocked(*c, i->ci.container_instance_arn))
+      if (t->t.last_status != "STOPPED")
+        StopLocked(*c, *t, "TaskFailedToStart", "Container instance deregistration forced by user",
                    true, fx);
     Inst copy = *i;
     copy.ci.status = "INACTIVE";

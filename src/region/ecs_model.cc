@@ -3,6 +3,7 @@
 #include <cassert>
 
 #include "region/ecs_internal.h"
+#include "region/events_model.h"
 #include "region/service_error.h"
 
 namespace steady::region {
@@ -39,6 +40,12 @@ EcsModel::EcsModel(RegionContext& ctx, Options options)
     : ctx_(ctx), options_(options), rng_(options.seed) {}
 EcsModel::~EcsModel() = default;
 
+void EcsModel::SetEvents(EventsModel* events) {
+  std::lock_guard lock(mu_);
+  events_ = events;
+  if (!events_) pending_events_.clear();
+}
+
 void EcsModel::SetLinks(ElbFleetLink* elb, Ec2FleetLink* ec2) {
   std::lock_guard lock(mu_);
   elb_ = elb;
@@ -57,12 +64,19 @@ void EcsModel::RecordLocked(json record) {
 
 Status EcsModel::CommitPending() {
   uint64_t seq;
+  std::vector<json> events;
+  EventsModel* sink;
   {
     std::lock_guard lock(mu_);
     seq = last_seq_;
+    events.swap(pending_events_);
+    sink = events_;
   }
-  if (seq == 0) return Status::Ok();
-  return ctx_.journal().Commit(seq);
+  Status s = seq == 0 ? Status::Ok() : ctx_.journal().Commit(seq);
+  // The change is applied whether or not it became durable; the events say what happened.
+  if (sink)
+    for (const json& e : events) (void)sink->Emit(e);
+  return s;
 }
 
 json EcsModel::InstRecord(const Inst& i) {
@@ -73,6 +87,7 @@ json EcsModel::InstRecord(const Inst& i) {
            {{"az", i.az},
             {"type", i.type},
             {"spot", i.spot},
+            {"version", i.version},
             {"inactiveAt", TimeOrNull(i.inactive_at)}}}};
 }
 
@@ -90,7 +105,9 @@ json EcsModel::TaskRecord(const Task& t) {
             {"exitCode", t.exit_code},
             {"runSeconds", t.run_seconds},
             {"registered", t.registered},
-            {"deregistering", t.deregistering}}}};
+            {"deregistering", t.deregistering},
+            {"cpuUtil", t.cpu_util},
+            {"memoryUtil", t.memory_util}}}};
 }
 
 json EcsModel::SvcRecord(const Svc& s) {
@@ -103,12 +120,24 @@ void EcsModel::PutLocked(const Cluster& c) {
 void EcsModel::PutLocked(const aws::TaskDefinition& td) {
   RecordLocked({{"op", "taskdef"}, {"v", ToJson(td)}});
 }
-void EcsModel::PutLocked(const Cluster& c, const Inst& i) {
+void EcsModel::PutLocked(const Cluster& c, const Inst& in) {
+  const Inst* old = nullptr;
+  if (auto it = c.instances.find(in.ci.container_instance_arn); it != c.instances.end())
+    old = &it->second;
+  Inst i = in;
+  bool changed =
+      !old || old->ci.status != i.ci.status || old->ci.agent_connected != i.ci.agent_connected;
+  if (old) i.version = old->version + (changed ? 1 : 0);
+  if (changed && events_) InstanceEventLocked(c, old, i);
   json r = InstRecord(i);
   r["c"] = c.c.cluster_name;
   RecordLocked(std::move(r));
 }
 void EcsModel::PutLocked(const Cluster& c, const Task& t) {
+  if (events_) {
+    auto it = c.tasks.find(t.t.task_arn);
+    TaskEventLocked(c, it == c.tasks.end() ? nullptr : &it->second, t);
+  }
   json r = TaskRecord(t);
   r["c"] = c.c.cluster_name;
   RecordLocked(std::move(r));
@@ -168,7 +197,11 @@ Status EcsModel::ApplyLocked(const json& r) {
       i.type = x.value("type", "");
       i.spot = x.value("spot", false);
       i.inactive_at = OptTimeFrom(x, "inactiveAt");
-      c.instances[i.ci.container_instance_arn] = std::move(i);
+      i.version = x.value("version", int64_t{1});
+      auto [it, fresh] = c.instances.try_emplace(i.ci.container_instance_arn);
+      if (!fresh) IndexInstLocked(c, it->second, -1);
+      it->second = std::move(i);
+      IndexInstLocked(c, it->second, 1);
       return Status::Ok();
     }
     if (op == "task") {
@@ -186,10 +219,16 @@ Status EcsModel::ApplyLocked(const json& r) {
       t.run_seconds = x.value("runSeconds", int64_t{-1});
       t.registered = x.value("registered", false);
       t.deregistering = x.value("deregistering", false);
-      auto old = c.tasks.find(t.t.task_arn);
-      if (old != c.tasks.end()) AccountLocked(c, old->second, -1);
+      t.cpu_util = x.value("cpuUtil", 100);
+      t.memory_util = x.value("memoryUtil", 100);
+      auto [it, fresh] = c.tasks.try_emplace(t.t.task_arn);
+      if (!fresh) {
+        AccountLocked(c, it->second, -1);
+        IndexTaskLocked(c, it->first, it->second, -1);
+      }
       AccountLocked(c, t, 1);
-      c.tasks[t.t.task_arn] = std::move(t);
+      it->second = std::move(t);
+      IndexTaskLocked(c, it->first, it->second, 1);
       return Status::Ok();
     }
     if (op == "service") {
@@ -204,10 +243,19 @@ Status EcsModel::ApplyLocked(const json& r) {
       const std::string kind = r.at("kind"), key = r.at("k");
       if (kind == "task") {
         auto old = c.tasks.find(key);
-        if (old != c.tasks.end()) AccountLocked(c, old->second, -1);
-        c.tasks.erase(key);
+        if (old != c.tasks.end()) {
+          AccountLocked(c, old->second, -1);
+          IndexTaskLocked(c, old->first, old->second, -1);
+          c.tasks.erase(old);
+        }
       }
-      if (kind == "ci") c.instances.erase(key);
+      if (kind == "ci") {
+        auto old = c.instances.find(key);
+        if (old != c.instances.end()) {
+          IndexInstLocked(c, old->second, -1);
+          c.instances.erase(old);
+        }
+      }
       if (kind == "service") c.services.erase(key);
       return Status::Ok();
     }
@@ -283,10 +331,16 @@ Result<const aws::TaskDefinition*> EcsModel::TaskDefLocked(std::string_view op,
 }
 
 EcsModel::Inst* EcsModel::InstLocked(Cluster& c, const std::string& ref) {
-  std::string id = ecs::LastSegment(ref);
-  for (auto& [arn, i] : c.instances)
-    if (ecs::LastSegment(arn) == id || i.ci.ec2_instance_id == ref) return &i;
-  return nullptr;
+  // The first instance in ARN order whose ARN ends in ref's last segment or whose EC2 instance
+  // id is ref.
+  const std::string* best = nullptr;
+  if (auto it = c.inst_by_id.find(ecs::LastSegment(ref)); it != c.inst_by_id.end())
+    if (!it->second.empty()) best = &*it->second.begin();
+  if (auto it = c.inst_by_ec2.find(ref); it != c.inst_by_ec2.end())
+    if (!it->second.empty() && (!best || *it->second.begin() < *best)) best = &*it->second.begin();
+  if (!best) return nullptr;
+  auto it = c.instances.find(*best);
+  return it == c.instances.end() ? nullptr : &it->second;
 }
 
 EcsModel::Task* EcsModel::TaskLocked(Cluster& c, const std::string& ref) {
@@ -303,6 +357,75 @@ EcsModel::Svc* EcsModel::SvcLocked(Cluster& c, const std::string& ref) {
 }
 
 // ---- Derived views ----
+
+void EcsModel::IndexTaskLocked(Cluster& c, const std::string& arn, Task& t, int sign) const {
+  auto edit = [&](std::unordered_map<std::string, Cluster::TaskSet>& index,
+                  const std::string& key) {
+    if (sign > 0) {
+      index[key].emplace(arn, &t);
+      return;
+    }
+    auto it = index.find(key);
+    if (it == index.end()) return;
+    it->second.erase(arn);
+    if (it->second.empty()) index.erase(it);
+  };
+  if (!t.service.empty()) {
+    edit(c.tasks_by_service, t.service);
+    ++c.service_task_changes[t.service];
+  }
+  edit(c.tasks_by_group, t.t.group);
+  edit(c.tasks_by_instance, t.t.container_instance_arn);
+  const std::string& st = t.t.last_status;
+  if (st == "RUNNING") c.running_tasks += sign;
+  if (st == "PENDING" || st == "PROVISIONING") c.pending_tasks += sign;
+  if (t.registered || t.deregistering) {
+    if (sign > 0)
+      c.targeted.emplace(arn, &t);
+    else
+      c.targeted.erase(arn);
+  }
+  // What AdvanceTasksLocked acts on, and from when.
+  std::optional<Time> due;
+  if (st == "STOPPED") {
+    if (t.t.stopped_at) due = *t.t.stopped_at + options_.keep_stopped;
+  } else if (st == "RUNNING") {
+    due = t.exit_at;
+  } else if (st == "PROVISIONING" || st == "PENDING" || st == "STOPPING") {
+    due = t.next_at;
+  }
+  if (due) {
+    if (sign > 0)
+      c.timers.emplace(*due, arn, &t);
+    else
+      c.timers.erase({*due, arn, &t});
+  }
+}
+
+void EcsModel::IndexInstLocked(Cluster& c, const Inst& i, int sign) {
+  auto edit = [&](std::unordered_map<std::string, std::set<std::string>>& index,
+                  const std::string& key) {
+    const std::string& arn = i.ci.container_instance_arn;
+    if (sign > 0) {
+      index[key].insert(arn);
+      return;
+    }
+    auto it = index.find(key);
+    if (it == index.end()) return;
+    it->second.erase(arn);
+    if (it->second.empty()) index.erase(it);
+  };
+  ++c.instance_changes;
+  edit(c.inst_by_id, ecs::LastSegment(i.ci.container_instance_arn));
+  edit(c.inst_by_ec2, i.ci.ec2_instance_id);
+}
+
+std::vector<EcsModel::Task*> EcsModel::TasksOnLocked(Cluster& c, const std::string& instance_arn) {
+  std::vector<Task*> out;
+  if (auto it = c.tasks_by_instance.find(instance_arn); it != c.tasks_by_instance.end())
+    for (const auto& [arn, t] : it->second) out.push_back(t);
+  return out;
+}
 
 void EcsModel::AccountLocked(Cluster& c, const Task& t, int sign) {
   if (t.t.last_status == "STOPPED") return;
@@ -346,10 +469,8 @@ aws::EcsCluster EcsModel::ViewLocked(const Cluster& c) const {
   aws::EcsCluster v = c.c;
   for (const auto& [arn, i] : c.instances)
     if (i.ci.status != "INACTIVE") ++v.registered_container_instances_count;
-  for (const auto& [arn, t] : c.tasks) {
-    if (t.t.last_status == "RUNNING") ++v.running_tasks_count;
-    if (t.t.last_status == "PENDING" || t.t.last_status == "PROVISIONING") ++v.pending_tasks_count;
-  }
+  v.running_tasks_count += c.running_tasks;
+  v.pending_tasks_count += c.pending_tasks;
   for (const auto& [n, s] : c.services)
     if (s.s.status == "ACTIVE") ++v.active_services_count;
   if (auto it = tags_.find(c.c.cluster_arn); it != tags_.end()) v.tags = it->second;
@@ -360,20 +481,76 @@ aws::EcsService EcsModel::ViewLocked(const Cluster& c, const Svc& s) const {
   aws::EcsService v = s.s;
   v.running_count = v.pending_count = 0;
   for (auto& d : v.deployments) d.running_count = d.pending_count = 0;
-  for (const auto& [arn, t] : c.tasks) {
-    if (t.service != s.s.service_name || t.t.last_status == "STOPPED") continue;
-    bool running = t.t.last_status == "RUNNING";
-    bool pending = t.t.last_status == "PENDING" || t.t.last_status == "PROVISIONING";
-    if (running) ++v.running_count;
-    if (pending) ++v.pending_count;
-    for (auto& d : v.deployments)
-      if (d.id == t.t.started_by) {
-        if (running) ++d.running_count;
-        if (pending) ++d.pending_count;
-      }
-  }
+  auto mine = c.tasks_by_service.find(s.s.service_name);
+  if (mine != c.tasks_by_service.end())
+    for (const auto& [arn, tp] : mine->second) {
+      const Task& t = *tp;
+      if (t.t.last_status == "STOPPED") continue;
+      bool running = t.t.last_status == "RUNNING";
+      bool pending = t.t.last_status == "PENDING" || t.t.last_status == "PROVISIONING";
+      if (running) ++v.running_count;
+      if (pending) ++v.pending_count;
+      for (auto& d : v.deployments)
+        if (d.id == t.t.started_by) {
+          if (running) ++d.running_count;
+          if (pending) ++d.pending_count;
+        }
+    }
   if (auto it = tags_.find(s.s.service_arn); it != tags_.end()) v.tags = it->second;
   return v;
+}
+
+std::vector<EcsModel::ClusterUsage> EcsModel::ClusterReservation() const {
+  std::lock_guard lock(mu_);
+  std::vector<ClusterUsage> out;
+  for (const auto& [name, cp] : clusters_) {
+    const Cluster& c = *cp;
+    if (c.c.status != "ACTIVE") continue;
+    ClusterUsage cu;
+    cu.cluster_name = c.c.cluster_name;
+    cu.cluster_arn = c.c.cluster_arn;
+    std::set<std::string_view> counted;  // container instance ARNs that count
+    for (const auto& [arn, i] : c.instances) {
+      if ((i.ci.status != "ACTIVE" && i.ci.status != "DRAINING") || !i.ci.agent_connected) continue;
+      counted.insert(arn);
+      ++cu.instances;
+      int64_t cpu = 0, mem = 0;
+      for (const auto& r : i.ci.registered_resources) {
+        if (r.name == "CPU") cpu = r.integer_value;
+        if (r.name == "MEMORY") mem = r.integer_value;
+      }
+      cu.registered_cpu += cpu;
+      cu.registered_memory += mem;
+      cu.remaining_cpu += cpu;
+      cu.remaining_memory += mem;
+      if (auto u = c.usage.find(arn); u != c.usage.end()) {
+        cu.remaining_cpu -= u->second.cpu;
+        cu.remaining_memory -= u->second.memory;
+      }
+    }
+    std::map<std::string, ServiceUsage> services;
+    for (const auto& [n, s] : c.services)
+      if (s.s.status != "INACTIVE") services[n].service_name = n;
+    for (const auto& [arn, t] : c.tasks) {
+      if (t.t.last_status != "RUNNING") continue;
+      double cpu = static_cast<double>(t.cpu) * t.cpu_util / 100.0;
+      double mem = static_cast<double>(t.memory) * t.memory_util / 100.0;
+      if (counted.count(t.t.container_instance_arn)) {
+        cu.used_cpu += cpu;
+        cu.used_memory += mem;
+      }
+      auto s = services.find(t.service);
+      if (t.service.empty() || s == services.end()) continue;
+      ++s->second.running;
+      s->second.reserved_cpu += t.cpu;
+      s->second.reserved_memory += t.memory;
+      s->second.used_cpu += cpu;
+      s->second.used_memory += mem;
+    }
+    for (auto& [n, su] : services) cu.services.push_back(std::move(su));
+    out.push_back(std::move(cu));
+  }
+  return out;
 }
 
 // ---- Clusters ----

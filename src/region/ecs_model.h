@@ -10,12 +10,24 @@
 // from the tasks when read.
 //
 // Time: task transitions, the service scheduler and pruning of stopped tasks run in Tick() at
-// clock.Now(). Tick queries ElbFleetLink::TargetState and calls the links only while the
-// model's lock is NOT held (fleet.h's rule).
+// clock.Now(). Tick queries ElbFleetLink::TargetStates and calls the links only while the
+// model's lock is NOT held (fleet.h's rule). A service whose last scheduler pass changed nothing
+// is skipped while its tasks, the container instances and its targets' states stay as they were.
 //
 // Batch convention: a container whose environment (or override) sets STEADY_RUN_SECONDS=N
 // exits N seconds after its task is RUNNING with exit code STEADY_EXIT_CODE (default 0); when
 // it is essential the task stops with stopCode EssentialContainerExited.
+//
+// Events: with an EventsModel (SetEvents), every change of a task's lastStatus or desiredStatus
+// emits "ECS Task State Change" and every registration, status change (ACTIVE/DRAINING/
+// INACTIVE) or agent disconnect of a container instance emits "ECS Container Instance State
+// Change" (source aws.ecs, shapes as in the ECS developer guide; ecs_events.cc). Events are
+// collected under the lock while the change is recorded and emitted by CommitPending once the
+// lock is released; replayed records emit nothing.
+//
+// Utilisation stand-in (for AWS/ECS CPUUtilization/MemoryUtilization, region/ecs_metrics.h): a
+// RUNNING task uses STEADY_CPU_UTILIZATION / STEADY_MEMORY_UTILIZATION percent (container
+// environment or override; default 100) of the CPU / memory it reserves.
 //
 // Thread safety: all methods may be called from any thread.
 #pragma once
@@ -37,6 +49,9 @@
 
 namespace steady::region {
 
+class EcsTaskSet;
+class EventsModel;
+
 class EcsModel final : public aws::Ecs, public ServiceModel, public EcsFleetLink {
  public:
   struct Options {
@@ -55,6 +70,31 @@ class EcsModel final : public aws::Ecs, public ServiceModel, public EcsFleetLink
 
   // Wires the other fleet models (either may be null: no load balancer / no EC2).
   void SetLinks(ElbFleetLink* elb, Ec2FleetLink* ec2);
+
+  // Where task and container instance state changes go (null: nowhere, the default).
+  void SetEvents(EventsModel* events);
+
+  // What one cluster's container instances offer and its tasks hold, for AWS/ECS metrics and
+  // the autoscaler. Only ACTIVE and DRAINING instances with a connected agent count (as for
+  // AWS's CPUReservation/MemoryReservation); `remaining` is registered minus what the tasks on
+  // them that are not STOPPED reserve; `used` is the utilisation stand-in of their RUNNING
+  // tasks (see above), in CPU units / MiB.
+  struct ServiceUsage {
+    std::string service_name;
+    int running = 0;                                // RUNNING tasks
+    int64_t reserved_cpu = 0, reserved_memory = 0;  // what those tasks reserve
+    double used_cpu = 0, used_memory = 0;
+  };
+  struct ClusterUsage {
+    std::string cluster_name, cluster_arn;
+    int instances = 0;
+    int64_t registered_cpu = 0, registered_memory = 0;
+    int64_t remaining_cpu = 0, remaining_memory = 0;
+    double used_cpu = 0, used_memory = 0;
+    std::vector<ServiceUsage> services;  // ACTIVE/DRAINING services, by name
+  };
+  // Every ACTIVE cluster, by name. O(instances + tasks) under the lock.
+  std::vector<ClusterUsage> ClusterReservation() const;
 
   // Runs everything due at clock.Now(): task transitions, the service scheduler, pruning.
   void Tick();
@@ -119,6 +159,9 @@ class EcsModel final : public aws::Ecs, public ServiceModel, public EcsFleetLink
   struct Effects;  // link calls collected under the lock, made after it
   struct Usage;    // what the live tasks of one instance hold
   struct Placed;
+  struct TargetStates;  // the load balancer's view of the targets, asked once per tick
+  struct TickView;      // what one tick gathers for the scheduler
+  friend class EcsTaskSet;
 
   // Journal plumbing (ecs_model.cc). Caller holds mu_.
   Status ApplyLocked(const nlohmann::json& record);
@@ -145,6 +188,12 @@ class EcsModel final : public aws::Ecs, public ServiceModel, public EcsFleetLink
   // Derived state (ecs_model.cc). Caller holds mu_.
   // Adds (sign 1) or removes (-1) what a live task holds on its instance.
   static void AccountLocked(Cluster& c, const Task& t, int sign);
+  // Adds (sign 1) or removes (-1) a stored task / container instance in the cluster's indexes
+  // (ecs_internal.h); `t` is the stored task (its ARN key is what the indexes view).
+  void IndexTaskLocked(Cluster& c, const std::string& arn, Task& t, int sign) const;
+  static void IndexInstLocked(Cluster& c, const Inst& i, int sign);
+  // The tasks on a container instance, in ARN order.
+  static std::vector<Task*> TasksOnLocked(Cluster& c, const std::string& instance_arn);
   aws::ContainerInstance ViewLocked(const Inst& i, const Usage* u) const;
   aws::EcsCluster ViewLocked(const Cluster& c) const;
   aws::EcsService ViewLocked(const Cluster& c, const Svc& s) const;
@@ -165,15 +214,20 @@ class EcsModel final : public aws::Ecs, public ServiceModel, public EcsFleetLink
   void StopLocked(Cluster& c, Task& t, const std::string& stop_code, const std::string& reason,
                   bool now, Effects& fx, bool host_lost = false);
   // Host lost: tasks whose targets the load balancer now sees as unhealthy leave their groups.
-  void ReleaseLostTargetsLocked(Cluster& c, const std::map<std::string, std::string>& states,
-                                Effects& fx);
+  void ReleaseLostTargetsLocked(Cluster& c, const TargetStates& states, Effects& fx);
   void AdvanceTasksLocked(Cluster& c, Time now, Effects& fx);
 
   // Service scheduler (ecs_scheduler.cc). Caller holds mu_.
-  void ScheduleLocked(Cluster& c, Svc& s, Time now,
-                      const std::map<std::string, std::string>& target_states, Effects& fx);
+  // `tasks` are the service's tasks in ARN order (Cluster::tasks_by_service); `view` what Tick
+  // gathered once for every service of the cluster (ecs_internal.h).
+  void ScheduleLocked(Cluster& c, Svc& s, Time now, const TickView& view, std::vector<Task*> tasks,
+                      Effects& fx);
   void AddEventLocked(Svc& s, const std::string& message, Time now);
   void RunEffects(Effects& fx);
+
+  // Events (ecs_events.cc). Caller holds mu_; `old` is the state before the change (null: new).
+  void TaskEventLocked(const Cluster& c, const Task* old, const Task& t);
+  void InstanceEventLocked(const Cluster& c, const Inst* old, const Inst& i);
 
   RegionContext& ctx_;
   Options options_;
@@ -185,6 +239,8 @@ class EcsModel final : public aws::Ecs, public ServiceModel, public EcsFleetLink
   Random rng_;
   ElbFleetLink* elb_ = nullptr;
   Ec2FleetLink* ec2_ = nullptr;
+  EventsModel* events_ = nullptr;
+  std::vector<nlohmann::json> pending_events_;  // emitted by CommitPending, unlocked
 };
 
 }  // namespace steady::region

@@ -4,7 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <optional>
 
+#include "region/ecs_internal.h"
 #include "region/ecs_test_fixture.h"
 #include "region/service_error.h"
 
@@ -345,6 +347,8 @@ TEST(EcsModelDurability, ReplayAndRestoreRebuildTheSameState) {
   std::filesystem::remove_all(dir);
   ManualClock clock;
   nlohmann::json before;
+  std::vector<std::string> by_instance, by_service;
+  aws::EcsCluster cluster_view;
   {
     auto j = *Journal::Open(
         {.dir = dir}, [](std::string_view) { return Status::Ok(); },
@@ -376,6 +380,11 @@ TEST(EcsModelDurability, ReplayAndRestoreRebuildTheSameState) {
     auto running = ecs.ListTasks({.cluster = "c1"});
     ASSERT_TRUE(ecs.StopTask("c1", running->arns[0], "").ok());
     before = SnapshotOf(ecs);
+    by_instance = ecs.ListTasks({.cluster = "c1", .container_instance = "i-1"})->arns;
+    by_service = ecs.ListTasks({.cluster = "c1", .service_name = "svc"})->arns;
+    cluster_view = ecs.DescribeClusters({"c1"})->items.at(0);
+    ASSERT_EQ(by_instance.size(), 4u);  // 3 RunTask + 2 service tasks, one stopped
+    ASSERT_EQ(by_service.size(), 2u);
     // Restore(Snapshot()) gives the same state too.
     RegionContext ctx3{clock, *j};
     EcsModel copy(ctx3);
@@ -395,7 +404,55 @@ TEST(EcsModelDurability, ReplayAndRestoreRebuildTheSameState) {
   EXPECT_EQ(after, before);
   EXPECT_EQ(after["records"].size(), before["records"].size());
   EXPECT_GT(after["records"].size(), 8u);
+  // The indexes (tasks by instance and by service, the cluster's counts) are rebuilt too.
+  EXPECT_EQ(ecs2.ListTasks({.cluster = "c1", .container_instance = "i-1"})->arns, by_instance);
+  EXPECT_EQ(ecs2.ListTasks({.cluster = "c1", .service_name = "svc"})->arns, by_service);
+  auto view = ecs2.DescribeClusters({"c1"})->items.at(0);
+  EXPECT_EQ(view.running_tasks_count, cluster_view.running_tasks_count);
+  EXPECT_EQ(view.pending_tasks_count, cluster_view.pending_tasks_count);
+  EXPECT_EQ(view.running_tasks_count + view.pending_tasks_count, 4);
   std::filesystem::remove_all(dir);
+}
+
+TEST(EcsExpression, ParsedOnceMatchesAsTheTextDoes) {
+  struct Case {
+    std::string expression, instance_id;
+    std::optional<bool> match;  // nullopt: an error
+  };
+  const std::vector<Case> cases = {
+      {"", "i-a", true},
+      {"ec2InstanceId in ['i-a', 'i-b']", "i-a", true},
+      {"ec2InstanceId in ['i-a', 'i-b']", "i-c", false},
+      {"ec2InstanceId not in [i-a,i-b]", "i-c", true},
+      {"ec2InstanceId == i-a", "i-a", true},
+      {"ec2InstanceId != i-a", "i-a", false},
+      {"attribute:ecs.instance-type == m5.*", "i-a", true},
+      {"attribute:ecs.instance-type == c5.*", "i-a", false},
+      {"(ec2InstanceId == i-b) or attribute:ecs.availability-zone in [us-east-1a]", "i-a", true},
+      {"ec2InstanceId == i-a and attribute:ecs.availability-zone == us-east-1b", "i-a", false},
+      {"ec2InstanceId == i-a && (attribute:ecs.instance-type == m5.large)", "i-a", true},
+      // Short-circuits: the malformed part is an error only when it is reached.
+      {"ec2InstanceId == i-a or bogus == 1", "i-a", true},
+      {"ec2InstanceId == i-a or bogus == 1", "i-b", std::nullopt},
+      {"ec2InstanceId == i-b and ec2InstanceId in i-b", "i-a", false},
+      {"ec2InstanceId == i-b and ec2InstanceId in i-b", "i-b", std::nullopt},
+      {"ec2InstanceId", "i-a", std::nullopt},
+  };
+  for (const auto& c : cases) {
+    auto parsed = ecs::Expression::Parse(c.expression);
+    for (int again = 0; again < 2; ++again) {  // the parsed form is reusable
+      auto m = parsed.Match(c.instance_id, "us-east-1a", "m5.large");
+      auto text = ecs::MatchExpression(c.expression, c.instance_id, "us-east-1a", "m5.large");
+      ASSERT_EQ(m.ok(), c.match.has_value()) << c.expression << " on " << c.instance_id;
+      ASSERT_EQ(text.ok(), m.ok()) << c.expression;
+      if (m.ok()) {
+        EXPECT_EQ(*m, *c.match) << c.expression << " on " << c.instance_id;
+        EXPECT_EQ(*text, *m) << c.expression;
+      } else {
+        EXPECT_EQ(text.status().message(), m.status().message());
+      }
+    }
+  }
 }
 
 }  // namespace

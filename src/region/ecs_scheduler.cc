@@ -3,6 +3,8 @@
 // rolling deployments, target-group registration, service events).
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "region/ecs_internal.h"
 #include "region/service_error.h"
@@ -13,11 +15,22 @@ using nlohmann::json;
 
 namespace {
 
-std::string TargetKey(const std::string& tg, const FleetTarget& t) {
-  return tg + "|" + t.id + ":" + std::to_string(t.port);
-}
-
 std::string ShortId(const std::string& arn) { return ecs::LastSegment(arn); }
+
+// Whether the scheduler changed the service. Events are only ever added at the front (and the
+// oldest dropped), so their count and newest id tell; the rest is compared as JSON without the
+// events, which would otherwise dominate the comparison made for every service every second.
+bool ServiceChanged(aws::EcsService& a, aws::EcsService& b) {
+  if (a.events.size() != b.events.size()) return true;
+  if (!a.events.empty() && a.events.front().id != b.events.front().id) return true;
+  std::vector<aws::ServiceEvent> ea, eb;
+  ea.swap(a.events);
+  eb.swap(b.events);
+  bool changed = ecsjson::ToJson(a) != ecsjson::ToJson(b);
+  ea.swap(a.events);
+  eb.swap(b.events);
+  return changed;
+}
 
 Status CheckDeploymentConfiguration(std::string_view op, const aws::DeploymentConfiguration& d) {
   if (d.maximum_percent < 100 || d.maximum_percent > 200 * 10)
@@ -219,24 +232,28 @@ Result<aws::ArnPage> EcsModel::ListServices(const std::string& cluster,
 // ---- Tick and the scheduler ----
 
 void EcsModel::Tick() {
-  std::vector<std::pair<std::string, FleetTarget>> ask;
+  TargetStates states;
   ElbFleetLink* elb;
   {
     std::lock_guard lock(mu_);
     elb = elb_;
-    for (auto& [n, c] : clusters_)
-      for (auto& [arn, t] : c->tasks) {
-        if (!(t.registered || t.deregistering)) continue;
-        auto s = c->services.find(t.service);
-        if (s == c->services.end()) continue;
-        for (auto& target : ecs::TaskTargets(t.t, t.instance_id, s->second.s.load_balancers))
-          ask.push_back(target);
-      }
+    if (elb)
+      for (auto& [n, c] : clusters_)
+        for (auto& [arn, tp] : c->targeted) {  // registered or deregistering, in ARN order
+          const Task& t = *tp;
+          auto s = c->services.find(t.service);
+          if (s == c->services.end()) continue;
+          ecs::ForEachTaskTarget(t.t, s->second.s.load_balancers,
+                                 [&](const std::string& tg, int port) {
+                                   states.Add(tg, FleetTarget{t.instance_id, port}, t.service);
+                                 });
+        }
   }
-  std::map<std::string, std::string> states;
-  if (elb)
-    for (const auto& [tg, target] : ask)
-      states[TargetKey(tg, target)] = elb->TargetState(tg, target);
+  if (elb) {
+    // One call (one lock of the load balancer) for every target.
+    for (auto& g : states.groups) g.states = elb->TargetStates(g.tg, g.targets);
+    states.Answered();
+  }
   Effects fx;
   {
     std::lock_guard lock(mu_);
@@ -247,7 +264,45 @@ void EcsModel::Tick() {
       std::vector<std::string> names;
       for (auto& [sn, s] : c->services)
         if (s.s.status != "INACTIVE") names.push_back(sn);
-      for (const auto& sn : names) ScheduleLocked(*c, c->services.at(sn), now, states, fx);
+      TickView view{states, {}, {}};
+      // Tasks on instances that are not ACTIVE: found per instance rather than per task.
+      for (const auto& [iarn, on] : c->tasks_by_instance) {
+        auto i = c->instances.find(iarn);
+        if (i != c->instances.end() && i->second.ci.status == "ACTIVE") continue;
+        for (const auto& [arn, t] : on) view.displaced.insert(t);
+      }
+      for (const auto& [arn, t] : c->targeted)
+        if (!t->service.empty()) view.targeted[t->service].push_back(t);
+      for (const auto& sn : names) {
+        // A service whose last pass changed nothing, with nothing to place, and whose inputs
+        // are as they were then, is skipped: the pass would change nothing again.
+        Svc& svc = c->services.at(sn);
+        const Svc::Idle inputs{c->service_task_changes[sn], c->instance_changes,
+                               states.Fingerprint(sn) ^ (elb_ ? 1 : 0)};
+        if (svc.idle && svc.idle->task_changes == inputs.task_changes &&
+            svc.idle->instance_changes == inputs.instance_changes &&
+            svc.idle->states == inputs.states)
+          continue;
+        const uint64_t seq_before = last_seq_;
+        const size_t fx_before =
+            fx.register_targets.size() + fx.deregister_targets.size() + fx.down.size();
+        std::vector<Task*> tasks;
+        if (auto it = c->tasks_by_service.find(sn); it != c->tasks_by_service.end()) {
+          tasks.reserve(it->second.size());
+          for (const auto& [arn, t] : it->second) tasks.push_back(t);
+        }
+        view.placing = false;
+        ScheduleLocked(*c, svc, now, view, std::move(tasks), fx);
+        const bool placing = view.placing;
+        const size_t fx_after =
+            fx.register_targets.size() + fx.deregister_targets.size() + fx.down.size();
+        // (A recorded service is a new Svc, without `idle`: it is looked at again.)
+        Svc& after = c->services.at(sn);
+        if (last_seq_ == seq_before && fx_after == fx_before && !placing)
+          after.idle = inputs;
+        else
+          after.idle.reset();
+      }
       std::vector<std::string> gone;
       for (auto& [arn, i] : c->instances)
         if (i.inactive_at && *i.inactive_at + options_.keep_stopped <= now) gone.push_back(arn);
@@ -258,22 +313,34 @@ void EcsModel::Tick() {
   RunEffects(fx);
 }
 
-void EcsModel::ScheduleLocked(Cluster& c, Svc& stored, Time now,
-                              const std::map<std::string, std::string>& states, Effects& fx) {
+void EcsModel::ScheduleLocked(Cluster& c, Svc& stored, Time now, const TickView& view,
+                              std::vector<Task*> mine, Effects& fx) {
+  const TargetStates& states = view.states;
   Svc s = stored;  // edited, then recorded if it changed
   const std::string name = s.s.service_name;
   const auto& lbs = s.s.load_balancers;
   auto targets_in = [&](const Task& t, const char* state) {
-    for (const auto& [tg, target] : ecs::TaskTargets(t.t, t.instance_id, lbs)) {
-      auto it = states.find(TargetKey(tg, target));
-      std::string st = it == states.end() ? (elb_ ? "unused" : state) : it->second;
-      if (st != state) return false;
-    }
-    return true;
+    bool all = true;
+    ecs::ForEachTaskTarget(t.t, lbs, [&](const std::string& tg, int port) {
+      if (!all) return;
+      const std::string* st = states.Find(tg, t.instance_id, port);
+      // Not asked: "unused" when there is a load balancer, else whatever was asked for.
+      all = st ? *st == state : !elb_ || std::string_view(state) == "unused";
+    });
+    return all;
   };
+  // Health is asked of the same task many times (counts, the stop order's sort, the
+  // deployment figures) and a task's health only changes when the task itself is edited, which
+  // happens once per task per pass, after its health was read: remember it per task.
+  std::unordered_map<const Task*, bool> health;
+  if (!lbs.empty()) health.reserve(mine.size());
   auto healthy = [&](const Task& t) {
-    return t.t.last_status == "RUNNING" &&
-           (lbs.empty() || (t.registered && targets_in(t, "healthy")));
+    if (lbs.empty()) return t.t.last_status == "RUNNING";  // cheap: nothing to remember
+    auto [it, fresh] = health.try_emplace(&t, false);
+    if (fresh)
+      it->second = t.t.last_status == "RUNNING" &&
+                   (lbs.empty() || (t.registered && targets_in(t, "healthy")));
+    return it->second;
   };
   auto task_ids = [](const std::vector<std::string>& arns) {
     std::string out;
@@ -281,10 +348,17 @@ void EcsModel::ScheduleLocked(Cluster& c, Svc& stored, Time now,
     return out;
   };
 
-  // 1. Tasks whose targets finished draining stop now.
+  // The passes below read only the service's tasks (`mine`, in ARN order; task nodes stay put
+  // while they are edited, so the pointers hold); tasks started in step 4 are appended.
+  // 1. Tasks whose targets finished draining stop now (only registered or deregistering tasks
+  // can be deregistering: Tick's list of those, in the same ARN order).
   std::vector<std::string> stopped;
-  for (auto& [arn, t] : c.tasks) {
-    if (t.service != name || !t.deregistering) continue;
+  static const std::vector<Task*> kNone;
+  auto targeted = view.targeted.find(name);
+  for (Task* tp : targeted == view.targeted.end() ? kNone : targeted->second) {
+    Task& t = *tp;
+    if (!t.deregistering) continue;
+    const std::string arn = t.t.task_arn;
     if (!targets_in(t, "unused")) continue;
     StopLocked(c, t, "ServiceSchedulerInitiated",
                "Scaling activity initiated by (deployment " + s.s.deployments.front().id + ")",
@@ -292,9 +366,10 @@ void EcsModel::ScheduleLocked(Cluster& c, Svc& stored, Time now,
     stopped.push_back(arn);
   }
   // 2. Register RUNNING tasks in the target groups.
-  for (auto& [arn, t] : c.tasks) {
-    if (t.service != name || t.registered || t.deregistering || lbs.empty() ||
-        t.t.desired_status != "RUNNING" || t.t.last_status != "RUNNING")
+  for (Task* tp : lbs.empty() ? kNone : mine) {
+    Task& t = *tp;
+    if (t.registered || t.deregistering || lbs.empty() || t.t.desired_status != "RUNNING" ||
+        t.t.last_status != "RUNNING")
       continue;
     Task copy = t;
     copy.registered = true;
@@ -312,14 +387,13 @@ void EcsModel::ScheduleLocked(Cluster& c, Svc& stored, Time now,
   std::vector<Task*> live, good, replace;
   int healthy_count = 0;
   bool any_deregistering = false;
-  for (auto& [arn, t] : c.tasks) {
-    if (t.service != name) continue;
+  for (Task* tp : mine) {
+    Task& t = *tp;
     if (t.deregistering) any_deregistering = true;
     if (t.t.desired_status != "RUNNING") continue;
     live.push_back(&t);
     if (healthy(t)) ++healthy_count;
-    auto inst = c.instances.find(t.t.container_instance_arn);
-    bool inst_ok = inst != c.instances.end() && inst->second.ci.status == "ACTIVE";
+    bool inst_ok = !view.displaced.count(&t);
     (t.t.started_by == primary && inst_ok ? good : replace).push_back(&t);
   }
   const auto& dc = s.s.deployment_configuration;
@@ -332,6 +406,7 @@ void EcsModel::ScheduleLocked(Cluster& c, Svc& stored, Time now,
                      : std::min<int>(desired - static_cast<int>(good.size()),
                                      max_total - static_cast<int>(live.size()));
   if (to_start > 0) {
+    view.placing = true;
     std::string td_arn = s.s.deployments.front().task_definition;
     auto td = TaskDefLocked("CreateService", td_arn);
     std::vector<aws::EcsFailure> failures;
@@ -372,6 +447,7 @@ void EcsModel::ScheduleLocked(Cluster& c, Svc& stored, Time now,
         t.service = name;
         PutLocked(c, t);
         started.push_back(t.t.task_arn);
+        mine.push_back(&c.tasks.at(t.t.task_arn));
       }
       AddEventLocked(s,
                      "(service " + name + ") has started " + std::to_string(started.size()) +
@@ -384,14 +460,17 @@ void EcsModel::ScheduleLocked(Cluster& c, Svc& stored, Time now,
   // 5. Stop what is surplus: replaced tasks first, within minimumHealthyPercent.
   int surplus = static_cast<int>(live.size()) - desired;
   std::vector<Task*> order = replace;
-  std::stable_sort(order.begin(), order.end(),
-                   [&](Task* a, Task* b) { return !healthy(*a) && healthy(*b); });
+  if (surplus > 0)  // otherwise nothing is stopped and the order does not matter
+    std::stable_sort(order.begin(), order.end(),
+                     [&](Task* a, Task* b) { return !healthy(*a) && healthy(*b); });
   // Tasks of the current deployment on good instances go only when there are more than desired
   // (scale-in), not-yet-healthy ones first.
-  std::vector<Task*> excess = good;
-  std::stable_sort(excess.begin(), excess.end(),
-                   [&](Task* a, Task* b) { return !healthy(*a) && healthy(*b); });
-  for (int i = 0; i < static_cast<int>(excess.size()) - desired; ++i) order.push_back(excess[i]);
+  if (static_cast<int>(good.size()) > desired) {
+    std::vector<Task*> excess = good;
+    std::stable_sort(excess.begin(), excess.end(),
+                     [&](Task* a, Task* b) { return !healthy(*a) && healthy(*b); });
+    for (int i = 0; i < static_cast<int>(excess.size()) - desired; ++i) order.push_back(excess[i]);
+  }
   int budget = healthy_count - min_healthy;
   std::vector<std::string> draining;
   for (Task* t : order) {
@@ -432,8 +511,17 @@ void EcsModel::ScheduleLocked(Cluster& c, Svc& stored, Time now,
   // 6. Deployments and steady state, from the tasks as they are now.
   std::map<std::string, int> live_by_deployment;
   int primary_healthy = 0, live_now = 0, healthy_now = 0;
-  for (auto& [arn, t] : c.tasks) {
-    if (t.service != name || t.t.last_status == "STOPPED") continue;
+  // Circuit breaker (below): tasks of the primary deployment whose essential container exited
+  // (or that never started) count as failed; counted in the same pass.
+  int failed = 0;
+  for (Task* tp : mine) {
+    const Task& t = *tp;
+    if (t.t.last_status == "STOPPED") {
+      if (t.t.started_by == primary &&
+          (t.t.stop_code == "EssentialContainerExited" || t.t.stop_code == "TaskFailedToStart"))
+        ++failed;
+      continue;
+    }
     ++live_by_deployment[t.t.started_by];
     if (t.t.desired_status != "RUNNING") continue;
     ++live_now;
@@ -449,11 +537,6 @@ void EcsModel::ScheduleLocked(Cluster& c, Svc& stored, Time now,
   // Circuit breaker: tasks of the deployment whose essential container exited (or that never
   // started) count as failed; past ECS's threshold (half the desired count, within 10..200)
   // the deployment FAILS and, with rollback, the previous deployment comes back as PRIMARY.
-  int failed = 0;
-  for (auto& [arn, t] : c.tasks)
-    if (t.service == name && t.t.started_by == primary && t.t.last_status == "STOPPED" &&
-        (t.t.stop_code == "EssentialContainerExited" || t.t.stop_code == "TaskFailedToStart"))
-      ++failed;
   p.failed_tasks = std::max(p.failed_tasks, failed);
   const int threshold = std::clamp(static_cast<int>(std::ceil(desired * 0.5)), 10, 200);
   if (dc.circuit_breaker_enable && p.rollout_state == "IN_PROGRESS" &&
@@ -503,24 +586,23 @@ void EcsModel::ScheduleLocked(Cluster& c, Svc& stored, Time now,
     AddEventLocked(s, "(service " + name + ") has reached a steady state.", now);
   s.steady = steady_now;
 
-  if (s.steady != stored.steady || ecsjson::ToJson(s.s) != ecsjson::ToJson(stored.s))
-    PutLocked(c, s);
+  if (s.steady != stored.steady || ServiceChanged(s.s, stored.s)) PutLocked(c, s);
 }
 
-void EcsModel::ReleaseLostTargetsLocked(Cluster& c,
-                                        const std::map<std::string, std::string>& states,
-                                        Effects& fx) {
-  for (auto& [arn, t] : c.tasks) {
-    if (t.t.last_status != "STOPPED" || !t.registered) continue;
+void EcsModel::ReleaseLostTargetsLocked(Cluster& c, const TargetStates& states, Effects& fx) {
+  std::vector<Task*> lost;  // collected first: recording them edits c.targeted
+  for (auto& [arn, tp] : c.targeted)
+    if (tp->t.last_status == "STOPPED" && tp->registered) lost.push_back(tp);
+  for (Task* tp : lost) {
+    Task& t = *tp;
     auto s = c.services.find(t.service);
     std::vector<std::pair<std::string, FleetTarget>> targets;
     if (s != c.services.end())
       targets = ecs::TaskTargets(t.t, t.instance_id, s->second.s.load_balancers);
     bool noticed = true;
     for (const auto& [tg, target] : targets) {
-      auto st = states.find(TargetKey(tg, target));
-      if (st != states.end() && (st->second == "healthy" || st->second == "initial"))
-        noticed = false;
+      const std::string* st = states.Find(tg, target.id, target.port);
+      if (st && (*st == "healthy" || *st == "initial")) noticed = false;
     }
     if (!noticed) continue;
     for (const auto& [tg, target] : targets) fx.deregister_targets.push_back({tg, {target}});

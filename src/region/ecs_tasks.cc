@@ -2,7 +2,10 @@
 // DescribeTasks and ListTasks.
 #include <algorithm>
 #include <charconv>
+#include <memory>
+#include <optional>
 #include <tuple>
+#include <unordered_map>
 
 #include "region/ecs_internal.h"
 #include "region/service_error.h"
@@ -128,6 +131,11 @@ EcsModel::Task EcsModel::NewTaskLocked(const Cluster& c, const aws::TaskDefiniti
       if (o.name == cd.name)
         for (const auto& kv : o.environment) env.push_back(kv);  // later entries win
     std::reverse(env.begin(), env.end());
+    // Utilisation stand-in: the last container that sets it decides for the task.
+    if (int64_t u = ParseInt(EnvValue(env, "STEADY_CPU_UTILIZATION", ""), -1); u >= 0)
+      t.cpu_util = static_cast<int>(std::min<int64_t>(u, 100000));
+    if (int64_t u = ParseInt(EnvValue(env, "STEADY_MEMORY_UTILIZATION", ""), -1); u >= 0)
+      t.memory_util = static_cast<int>(std::min<int64_t>(u, 100000));
     if (cd.essential) {
       int64_t run = ParseInt(EnvValue(env, "STEADY_RUN_SECONDS", ""), -1);
       if (run >= 0 && (t.run_seconds < 0 || run < t.run_seconds)) {
@@ -149,19 +157,41 @@ Result<std::vector<EcsModel::Placed>> EcsModel::PlaceLocked(
     const std::string& group, const std::vector<aws::PlacementStrategy>& strategies,
     const std::vector<aws::PlacementConstraint>& constraints,
     std::vector<aws::EcsFailure>& failures) {
-  std::vector<Inst*> candidates;
+  // What placement needs of one candidate instance, gathered once per call.
+  struct Cand {
+    Inst* inst;
+    int64_t registered_cpu, registered_memory;
+    const Usage* held;                      // the cluster's usage of the instance, or null
+    std::unique_ptr<Usage> mine;            // tentative usage once this call placed on it
+    int64_t free_cpu = 0, free_memory = 0;  // registered minus usage(), kept with it
+    int group_on = 0;                       // live tasks of the group on the instance
+    size_t az = 0;                          // index into group_in_az
+    size_t member_fail = 0;                 // the first memberOf constraint it fails (npos: none)
+    const Usage& usage() const {
+      static const Usage kNone;
+      return mine ? *mine : held ? *held : kNone;
+    }
+  };
+  constexpr size_t npos = static_cast<size_t>(-1);
+  std::vector<Cand> candidates;
   for (auto& [arn, i] : c.instances)
-    if (i.ci.status == "ACTIVE" && i.ci.agent_connected) candidates.push_back(&i);
+    if (i.ci.status == "ACTIVE" && i.ci.agent_connected) candidates.push_back({&i, 0, 0, nullptr});
   if (candidates.empty())
     return ServiceError(op, "InvalidParameterException",
                         "No Container Instances were found in your cluster.");
-  for (const auto& pc : constraints) {
+  std::vector<std::optional<ecs::Expression>> member_of(constraints.size());
+  size_t first_distinct = npos;
+  for (size_t k = 0; k < constraints.size(); ++k) {
+    const auto& pc = constraints[k];
     if (pc.type != "distinctInstance" && pc.type != "memberOf")
       return ServiceError(op, "InvalidParameterException",
                           "Invalid placement constraint type: " + pc.type);
     if (pc.type == "memberOf") {
-      auto m = ecs::MatchExpression(pc.expression, "i-0", "x", "x");
+      member_of[k] = ecs::Expression::Parse(pc.expression);
+      auto m = member_of[k]->Match("i-0", "x", "x");
       if (!m.ok()) return ServiceError(op, "InvalidParameterException", m.status().message());
+    } else if (first_distinct == npos) {
+      first_distinct = k;
     }
   }
   for (const auto& ps : strategies) {
@@ -172,98 +202,112 @@ Result<std::vector<EcsModel::Placed>> EcsModel::PlaceLocked(
       return ServiceError(op, "InvalidParameterException",
                           "Invalid placement strategy: " + ps.type + " " + ps.field);
   }
-  // Tentative usage of the instances this call placed on; the rest read the cluster's.
-  std::map<std::string, Usage> placed_usage;
-  auto usage_of = [&](const std::string& arn) -> Usage& {
-    auto it = placed_usage.find(arn);
-    if (it == placed_usage.end()) {
-      auto base = c.usage.find(arn);
-      it = placed_usage.emplace(arn, base == c.usage.end() ? Usage{} : base->second).first;
-    }
-    return it->second;
-  };
-  std::map<std::string, int> group_on_inst, group_in_az;
   bool by_group = std::any_of(strategies.begin(), strategies.end(),
                               [](const auto& ps) { return ps.type == "spread"; }) ||
-                  std::any_of(constraints.begin(), constraints.end(),
-                              [](const auto& pc) { return pc.type == "distinctInstance"; });
-  for (const auto& [arn, t] : c.tasks)
-    if (by_group && t.t.group == group && t.t.desired_status == "RUNNING" &&
-        t.t.last_status != "STOPPED") {
-      ++group_on_inst[t.t.container_instance_arn];
-      ++group_in_az[t.t.availability_zone];
-    }
+                  first_distinct != npos;
+  // The group's live tasks per instance and per availability zone.
+  std::unordered_map<std::string_view, int> group_on_inst;
+  std::vector<std::pair<std::string_view, int>> group_in_az;  // few zones: a flat list
+  auto az_index = [&](std::string_view az) {
+    for (size_t k = 0; k < group_in_az.size(); ++k)
+      if (group_in_az[k].first == az) return k;
+    group_in_az.push_back({az, 0});
+    return group_in_az.size() - 1;
+  };
+  if (by_group)
+    if (auto g = c.tasks_by_group.find(group); g != c.tasks_by_group.end())
+      for (const auto& [arn, t] : g->second)
+        if (t->t.desired_status == "RUNNING" && t->t.last_status != "STOPPED") {
+          ++group_on_inst[t->t.container_instance_arn];
+          ++group_in_az[az_index(t->t.availability_zone)].second;
+        }
+  for (Cand& cand : candidates) {
+    const Inst& i = *cand.inst;
+    const std::string& arn = i.ci.container_instance_arn;
+    cand.registered_cpu = Registered(i.ci, "CPU");
+    cand.registered_memory = Registered(i.ci, "MEMORY");
+    if (auto u = c.usage.find(arn); u != c.usage.end()) cand.held = &u->second;
+    cand.free_cpu = cand.registered_cpu - cand.usage().cpu;
+    cand.free_memory = cand.registered_memory - cand.usage().memory;
+    if (auto g = group_on_inst.find(arn); g != group_on_inst.end()) cand.group_on = g->second;
+    cand.az = az_index(i.az);
+    cand.member_fail = npos;
+    for (size_t k = 0; k < constraints.size() && cand.member_fail == npos; ++k)
+      if (member_of[k] && !member_of[k]->Match(i.ci.ec2_instance_id, i.az, i.type).value_or(false))
+        cand.member_fail = k;
+  }
   Need need = NeedOf(td);
   std::vector<Placed> out;
-  std::map<std::string, std::string> reasons;  // instance ARN → why it cannot take the task
+  // Why each candidate could not take the last task considered (candidate order is ARN order).
+  std::vector<std::pair<const Cand*, const char*>> reasons;
+  std::vector<int64_t> key(strategies.size() + 1), best_key(strategies.size() + 1);
+  enum Kind { kBinpackMemory, kBinpackCpu, kSpreadAz, kSpreadInstance, kRandom };
+  std::vector<Kind> kinds;
+  for (const auto& ps : strategies)
+    kinds.push_back(ps.type == "binpack" && ps.field == "memory" ? kBinpackMemory
+                    : ps.type == "binpack"                       ? kBinpackCpu
+                    : ps.type == "spread" && ps.field == "attribute:ecs.availability-zone"
+                        ? kSpreadAz
+                    : ps.type == "spread" ? kSpreadInstance
+                                          : kRandom);
   for (int k = 0; k < count; ++k) {
-    std::vector<Inst*> fitting;
     reasons.clear();
-    for (Inst* i : candidates) {
-      const std::string& arn = i->ci.container_instance_arn;
-      std::string why;
-      for (const auto& pc : constraints) {
-        if (!why.empty()) break;
-        if (pc.type == "distinctInstance" && group_on_inst[arn] > 0)
-          why = "DistinctInstance placement constraint unsatisfied.";
-        if (pc.type == "memberOf" &&
-            !ecs::MatchExpression(pc.expression, i->ci.ec2_instance_id, i->az, i->type)
-                 .value_or(false))
-          why = "MemberOf placement constraint unsatisfied.";
+    Cand* best = nullptr;
+    for (Cand& cand : candidates) {
+      const char* why = nullptr;
+      // The first constraint in order that the instance fails.
+      size_t distinct_fail = cand.group_on > 0 ? first_distinct : npos;
+      if (distinct_fail != npos || cand.member_fail != npos)
+        why = distinct_fail < cand.member_fail
+                  ? "DistinctInstance placement constraint unsatisfied."
+                  : "MemberOf placement constraint unsatisfied.";
+      if (!why && cand.free_memory < need.memory) why = "RESOURCE:MEMORY";
+      if (!why && cand.free_cpu < need.cpu) why = "RESOURCE:CPU";
+      for (const auto& [port, proto] : need.static_ports) {
+        if (why) break;
+        const Usage& u = cand.usage();
+        if (PortTaken(this, port, proto == "udp" ? u.udp : u.tcp)) why = "RESOURCE:PORTS";
       }
-      auto base = placed_usage.find(arn);
-      static const Usage kNone;
-      auto held = c.usage.find(arn);
-      const Usage& u = base != placed_usage.end() ? base->second
-                       : held != c.usage.end()    ? held->second
-                                                  : kNone;
-      if (why.empty() && Registered(i->ci, "MEMORY") - u.memory < need.memory)
-        why = "RESOURCE:MEMORY";
-      if (why.empty() && Registered(i->ci, "CPU") - u.cpu < need.cpu) why = "RESOURCE:CPU";
-      for (const auto& [port, proto] : need.static_ports)
-        if (why.empty() && PortTaken(this, port, proto == "udp" ? u.udp : u.tcp))
-          why = "RESOURCE:PORTS";
-      if (why.empty())
-        fitting.push_back(i);
-      else
-        reasons[arn] = why;
-    }
-    if (fitting.empty()) break;
-    // Lexicographic order over the strategies; ties broken at random.
-    std::vector<std::pair<std::vector<int64_t>, Inst*>> ranked;
-    for (Inst* i : fitting) {
-      const std::string& arn = i->ci.container_instance_arn;
-      std::vector<int64_t> key;
-      for (const auto& ps : strategies) {
-        if (ps.type == "binpack" && ps.field == "memory")
-          key.push_back(Registered(i->ci, "MEMORY") - usage_of(arn).memory);
-        else if (ps.type == "binpack")
-          key.push_back(Registered(i->ci, "CPU") - usage_of(arn).cpu);
-        else if (ps.type == "spread" && ps.field == "attribute:ecs.availability-zone")
-          key.push_back(group_in_az[i->az]);
-        else if (ps.type == "spread")  // instanceId / host
-          key.push_back(group_on_inst[arn]);
-        else
-          key.push_back(static_cast<int64_t>(rng_.Next() >> 1));
+      if (why) {
+        reasons.push_back({&cand, why});
+        continue;
       }
-      key.push_back(static_cast<int64_t>(rng_.Next() >> 1));
-      ranked.push_back({std::move(key), i});
+      // Lexicographic order over the strategies; ties broken at random (the first of equals
+      // wins).
+      size_t n = 0;
+      for (Kind kind : kinds) {
+        switch (kind) {
+          case kBinpackMemory: key[n++] = cand.free_memory; break;
+          case kBinpackCpu: key[n++] = cand.free_cpu; break;
+          case kSpreadAz: key[n++] = group_in_az[cand.az].second; break;
+          case kSpreadInstance:  // instanceId / host
+            key[n++] = cand.group_on;
+            break;
+          case kRandom: key[n++] = static_cast<int64_t>(rng_.Next() >> 1); break;
+        }
+      }
+      key[n] = static_cast<int64_t>(rng_.Next() >> 1);
+      if (!best || key < best_key) {
+        best = &cand;
+        key.swap(best_key);
+      }
     }
-    auto best = std::min_element(ranked.begin(), ranked.end(),
-                                 [](const auto& a, const auto& b) { return a.first < b.first; });
-    Inst* chosen = best->second;
-    const std::string& arn = chosen->ci.container_instance_arn;
-    Usage& chosen_usage = usage_of(arn);
+    if (!best) break;
+    if (!best->mine) best->mine = std::make_unique<Usage>(best->usage());
+    Usage& chosen_usage = *best->mine;
     chosen_usage.cpu += need.cpu;
     chosen_usage.memory += need.memory;
+    best->free_cpu -= need.cpu;
+    best->free_memory -= need.memory;
     for (const auto& [port, proto] : need.static_ports)
       (proto == "udp" ? chosen_usage.udp : chosen_usage.tcp).insert(port);
-    ++group_on_inst[arn];
-    ++group_in_az[chosen->az];
-    out.push_back({arn, ""});
+    ++best->group_on;
+    ++group_in_az[best->az].second;
+    out.push_back({best->inst->ci.container_instance_arn, ""});
   }
   if (static_cast<int>(out.size()) < count)
-    for (const auto& [arn, why] : reasons) failures.push_back({arn, why, ""});
+    for (const auto& [cand, why] : reasons)
+      failures.push_back({cand->inst->ci.container_instance_arn, why, ""});
   return out;
 }
 
@@ -309,8 +353,16 @@ void EcsModel::StopLocked(Cluster& c, Task& t, const std::string& stop_code,
 }
 
 void EcsModel::AdvanceTasksLocked(Cluster& c, Time now, Effects& fx) {
+  // Only tasks with something due (Cluster::timers), in ARN order; the checks below are those
+  // of a pass over every task.
+  std::vector<std::pair<std::string_view, Task*>> due;
+  for (auto it = c.timers.begin(); it != c.timers.end() && std::get<0>(*it) <= now; ++it)
+    due.push_back({std::get<1>(*it), std::get<2>(*it)});
+  std::sort(due.begin(), due.end());
   std::vector<std::string> prune;
-  for (auto& [arn, t] : c.tasks) {
+  for (auto& [arn_view, tp] : due) {
+    const std::string arn(arn_view);
+    Task& t = *tp;
     const std::string& st = t.t.last_status;
     if (st == "STOPPED") {
       if (t.t.stopped_at && *t.t.stopped_at + options_.keep_stopped <= now) prune.push_back(arn);
@@ -325,6 +377,7 @@ void EcsModel::AdvanceTasksLocked(Cluster& c, Time now, Effects& fx) {
       continue;
     }
     if (now < t.next_at) continue;
+    if (st != "PROVISIONING" && st != "PENDING" && st != "STOPPING") continue;  // no timer
     Task copy = t;
     if (st == "PROVISIONING") {
       copy.t.last_status = "PENDING";
@@ -503,25 +556,43 @@ Result<aws::ArnPage> EcsModel::ListTasks(const aws::ListTasksRequest& req) {
   if (max < 1 || max > 100)
     return ServiceError(op, "InvalidParameterException", "maxResults must be between 1 and 100.");
   aws::ArnPage out;
-  auto it = req.next_token.empty() ? c->tasks.begin() : c->tasks.upper_bound(req.next_token);
-  for (; it != c->tasks.end(); ++it) {
-    const Task& t = it->second;
+  // The tasks to look at, in ARN order: the instance's or the service's when the request names
+  // one, else the cluster's.
+  const std::string service = ecs::LastSegment(req.service_name);
+  const Cluster::TaskSet* subset = nullptr;
+  static const Cluster::TaskSet kNoTasks;
+  if (!ci_arn.empty() || !service.empty()) {
+    auto& index = ci_arn.empty() ? c->tasks_by_service : c->tasks_by_instance;
+    auto found = index.find(ci_arn.empty() ? service : ci_arn);
+    subset = found == index.end() ? &kNoTasks : &found->second;
+  }
+  auto visit = [&](std::string_view arn, const Task& t) {  // false: the page is full
     bool pending = desired == "PENDING";
     if (pending ? !(t.t.desired_status == "RUNNING" && t.t.last_status != "RUNNING")
                 : t.t.desired_status != desired)
-      continue;
-    if (!ci_arn.empty() && t.t.container_instance_arn != ci_arn) continue;
+      return true;
+    if (!ci_arn.empty() && t.t.container_instance_arn != ci_arn) return true;
     if (!req.family.empty() && t.t.group != "family:" + req.family &&
         ecs::LastSegment(t.t.task_definition_arn).rfind(req.family + ":", 0) != 0)
-      continue;
-    if (!req.service_name.empty() && t.service != ecs::LastSegment(req.service_name)) continue;
-    if (!req.started_by.empty() && t.t.started_by != req.started_by) continue;
+      return true;
+    if (!req.service_name.empty() && t.service != service) return true;
+    if (!req.started_by.empty() && t.t.started_by != req.started_by) return true;
     if (static_cast<int>(out.arns.size()) == max) {
       out.next_token = out.arns.back();
-      break;
+      return false;
     }
-    out.arns.push_back(it->first);
+    out.arns.emplace_back(arn);
+    return true;
+  };
+  if (subset) {
+    auto it = req.next_token.empty() ? subset->begin() : subset->upper_bound(req.next_token);
+    for (; it != subset->end(); ++it)
+      if (!visit(it->first, *it->second)) break;
+    return out;
   }
+  auto it = req.next_token.empty() ? c->tasks.begin() : c->tasks.upper_bound(req.next_token);
+  for (; it != c->tasks.end(); ++it)
+    if (!visit(it->first, it->second)) break;
   return out;
 }
 

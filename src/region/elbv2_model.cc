@@ -406,6 +406,35 @@ std::string Elbv2Model::TargetState(const std::string& arn, const FleetTarget& t
   return StateLocked(*g, it->second, ctx_.clock.Now());
 }
 
+std::vector<std::string> Elbv2Model::TargetStates(const std::string& arn,
+                                                  const std::vector<FleetTarget>& targets) {
+  std::vector<std::string> out(targets.size(), "unused");
+  std::lock_guard lock(mu_);
+  Group* g = FindLocked(arn);
+  if (!g) return out;
+  Time now = ctx_.clock.Now();
+  // One ordered walk of the group's targets instead of a lookup per target.
+  std::vector<size_t> order(targets.size());
+  for (size_t k = 0; k < order.size(); ++k) order[k] = k;
+  auto key_less = [](const std::string& id_a, int port_a, const std::string& id_b, int port_b) {
+    int c = id_a.compare(id_b);
+    return c < 0 || (c == 0 && port_a < port_b);
+  };
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return key_less(targets[a].id, targets[a].port, targets[b].id, targets[b].port);
+  });
+  auto it = g->targets.begin();
+  for (size_t k : order) {
+    const FleetTarget& t = targets[k];
+    while (it != g->targets.end() && key_less(it->first.first, it->first.second, t.id, t.port))
+      ++it;
+    if (it == g->targets.end()) break;
+    if (it->first.first == t.id && it->first.second == t.port)
+      out[k] = StateLocked(*g, it->second, now);
+  }
+  return out;
+}
+
 Result<std::vector<aws::TargetHealthDescription>> Elbv2Model::DescribeTargetHealth(
     const std::string& arn, const std::vector<aws::TargetDescription>& targets) {
   std::lock_guard lock(mu_);

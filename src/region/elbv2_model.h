@@ -69,6 +69,8 @@ class Elbv2Model final : public aws::Elbv2, public ServiceModel, public ElbFleet
   void DeregisterTargets(const std::string& target_group_arn,
                          const std::vector<FleetTarget>& targets) override;
   std::string TargetState(const std::string& target_group_arn, const FleetTarget& target) override;
+  std::vector<std::string> TargetStates(const std::string& target_group_arn,
+                                        const std::vector<FleetTarget>& targets) override;
   void TargetDown(const FleetTarget& target) override;
   void InstanceDown(const std::string& instance_id) override;
 
@@ -80,6 +82,8 @@ class Elbv2Model final : public aws::Elbv2, public ServiceModel, public ElbFleet
     int64_t served = 0;
     int64_t failed = 0;
     int64_t in_flight = 0;
+    double requests_per_second = 0;  // the settings SetTraffic last gave
+    double request_seconds = 0;
   };
   Result<TrafficStats> Traffic(const std::string& target_group_arn);
 

@@ -69,7 +69,7 @@ Result<Elbv2Model::TrafficStats> Elbv2Model::Traffic(const std::string& arn) {
   std::lock_guard lock(mu_);
   Group* g = FindLocked(arn);
   if (!g) return NoGroup("Traffic", arn);
-  TrafficStats s{g->served, g->failed, 0};
+  TrafficStats s{g->served, g->failed, 0, g->rps, g->request_seconds};
   for (const auto& [key, t] : g->targets)
     for (const auto& [at, n] : t.in_flight) s.in_flight += n;
   return s;

@@ -66,6 +66,15 @@ class ElbFleetLink {
   // DescribeTargetHealth reports it.
   virtual std::string TargetState(const std::string& target_group_arn,
                                   const FleetTarget& target) = 0;
+  // TargetState of many targets of one group at once, in order, as of one instant. Default:
+  // TargetState for each; Elbv2Model answers under one lock.
+  virtual std::vector<std::string> TargetStates(const std::string& target_group_arn,
+                                                const std::vector<FleetTarget>& targets) {
+    std::vector<std::string> out;
+    out.reserve(targets.size());
+    for (const auto& target : targets) out.push_back(TargetState(target_group_arn, target));
+    return out;
+  }
   // The process behind the target died (task stopped, instance terminated) without the target
   // being deregistered first: requests in flight on it fail, and the load balancer keeps
   // sending it requests (which fail) until its health checks mark it unhealthy.

@@ -2,6 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <map>
+#include <utility>
+
 #include "base/config.h"
 #include "base/log.h"
 #include "region/autoscaling_model.h"
@@ -38,7 +42,9 @@ Result<std::unique_ptr<Region>> Region::Open(RegionOptions options, Clock& clock
   r->models_.push_back(r->sqs_.get());
   // Models that deliver into SQS are built on it. Order matters only for replay of records
   // that cross services, which each model keeps to its own state.
-  r->owned_.push_back(std::make_unique<CloudWatchModel>(*r->ctx_));
+  auto cw = std::make_unique<CloudWatchModel>(*r->ctx_);
+  CloudWatchModel* cloudwatch = cw.get();
+  r->owned_.push_back(std::move(cw));
   r->owned_.push_back(std::make_unique<S3Model>(
       *r->ctx_, *r->sqs_, S3ModelOptions{.state_dir = r->options_.state_dir}));
   r->owned_.push_back(std::make_unique<SnsModel>(*r->ctx_, *r->sqs_));
@@ -47,10 +53,17 @@ Result<std::unique_ptr<Region>> Region::Open(RegionOptions options, Clock& clock
   r->owned_.push_back(std::move(events));
   // The fleet (region part 2): EC2 boots instances into ECS, ECS registers tasks with ELBv2,
   // Auto Scaling launches through EC2; the links are wired both ways (region/fleet.h).
-  auto ec2 = std::make_unique<Ec2Model>(*r->ctx_, ev, Ec2ModelOptions{.seed = r->options_.seed});
+  auto ec2 = std::make_unique<Ec2Model>(
+      *r->ctx_, ev,
+      Ec2ModelOptions{.boot_delay = r->options_.boot_delay,
+                      .spot_interruptions_per_hour = r->options_.spot_interruptions_per_hour,
+                      .seed = r->options_.seed});
   auto elb = std::make_unique<Elbv2Model>(*r->ctx_);
   elb->SetMetrics(metrics);
   auto ecs = std::make_unique<EcsModel>(*r->ctx_);
+  ecs->SetEvents(ev);
+  // AWS/ECS CPUReservation & co. per cluster, once a minute of the region's clock.
+  r->ecs_metrics_ = std::make_unique<EcsMetrics>(*ecs, *cloudwatch, r->ctx_->clock);
   auto asg = std::make_unique<AutoScalingModel>(*r->ctx_, *ec2, r->sqs_.get(), ev);
   ec2->SetLinks(ecs.get(), elb.get());
   ecs->SetLinks(elb.get(), ec2.get());
@@ -106,9 +119,240 @@ Result<std::string> Region::ApplySetupYaml(std::string_view yaml, const std::str
   t.buckets = dynamic_cast<S3Model*>(model("s3"));
   t.region = ctx_->region;
   t.account_id = ctx_->account_id;
+  t.ecs = ecs_;
+  t.ec2 = ec2_;
+  t.autoscaling = asg_;
+  t.elbv2 = elb_;
   ASSIGN_OR_RETURN(SetupSummary sum, ApplySetup(config.root(), t));
   return sum.ToString();
 }
+
+namespace {
+
+// The admin API's helpers (Region::Admin). Each returns (HTTP status, JSON body).
+using AdminAnswer = std::pair<int, json>;
+
+AdminAnswer AdminError(int status, const std::string& message) {
+  return {status, json{{"error", message}}};
+}
+
+// POST /_steady/interrupt {"instances": [...], "rebalance": bool}: a spot interruption now.
+// All or nothing: an id that is not a pending or running spot instance is a 400 naming it, and
+// no instance is interrupted.
+AdminAnswer AdminInterrupt(Ec2Model& ec2, const std::string& body) {
+  json in = json::parse(body, nullptr, false);
+  if (in.is_discarded() || !in.is_object() || !in.contains("instances") ||
+      !in["instances"].is_array())
+    return AdminError(400, "expected {\"instances\": [\"i-...\", ...], \"rebalance\": false}");
+  std::vector<std::string> ids;
+  for (const auto& id : in["instances"]) {
+    if (!id.is_string()) return AdminError(400, "instances: expected instance id strings");
+    ids.push_back(id.get<std::string>());
+  }
+  if (ids.empty()) return AdminError(400, "instances: give at least one instance id");
+  const json& rb = in.contains("rebalance") ? in["rebalance"] : json(false);
+  if (!rb.is_boolean()) return AdminError(400, "rebalance: expected true or false");
+  bool rebalance = rb.get<bool>();
+  if (Status s = ec2.Interrupt(ids, rebalance); !s.ok()) return AdminError(400, s.ToString());
+  LogInfo("region: spot interruption injected",
+          {{"instances", static_cast<int64_t>(ids.size())}, {"rebalance", rebalance}});
+  return {200, json{{"interrupted", ids}, {"rebalance", rebalance}}};
+}
+
+// POST /_steady/traffic {"target_group": name or ARN, "requests_per_second": R,
+// "request_seconds": S}. 404 for an unknown group.
+AdminAnswer AdminTraffic(Elbv2Model& elb, const std::string& body) {
+  json in = json::parse(body, nullptr, false);
+  if (in.is_discarded() || !in.is_object() || !in.contains("target_group") ||
+      !in["target_group"].is_string() || !in.contains("requests_per_second") ||
+      !in["requests_per_second"].is_number())
+    return AdminError(400,
+                      "expected {\"target_group\": NAME or ARN, \"requests_per_second\": N, "
+                      "\"request_seconds\": S}");
+  std::string ref = in["target_group"];
+  double rps = in["requests_per_second"];
+  double secs = 0.1;
+  if (in.contains("request_seconds")) {
+    if (!in["request_seconds"].is_number())
+      return AdminError(400, "request_seconds: expected a number");
+    secs = in["request_seconds"];
+  }
+  std::string arn = ref.rfind("arn:", 0) == 0 ? ref : "";
+  if (arn.empty()) {
+    auto groups = elb.DescribeTargetGroups({}, {});
+    if (!groups.ok()) return AdminError(500, groups.status().ToString());
+    for (const auto& g : *groups)
+      if (g.target_group_name == ref) arn = g.target_group_arn;
+    if (arn.empty()) return AdminError(404, "no target group '" + ref + "'");
+  }
+  if (Status s = elb.SetTraffic(arn, rps, secs); !s.ok())
+    return AdminError(s.code() == StatusCode::kNotFound ? 404 : 400, s.ToString());
+  LogInfo("region: traffic set",
+          {{"target_group", arn}, {"requests_per_second", rps}, {"request_seconds", secs}});
+  return {200,
+          json{{"target_group_arn", arn}, {"requests_per_second", rps}, {"request_seconds", secs}}};
+}
+
+// Every ARN of a paged ECS list call.
+template <typename F>
+std::vector<std::string> AllPages(F list) {
+  std::vector<std::string> out;
+  std::string token;
+  do {
+    auto page = list(token);
+    if (!page.ok()) break;
+    out.insert(out.end(), page->arns.begin(), page->arns.end());
+    token = page->next_token;
+  } while (!token.empty());
+  return out;
+}
+
+int64_t Resource(const std::vector<aws::EcsResource>& rs, const std::string& name) {
+  for (const auto& r : rs)
+    if (r.name == name) return r.integer_value;
+  return 0;
+}
+
+double Percent(int64_t part, int64_t whole) {
+  return whole > 0 ? 100.0 * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
+}
+
+// GET /_steady/fleet: instances, clusters' reservation, target groups' traffic and health,
+// services with their deployments.
+json FleetSummary(Ec2Model& ec2, EcsModel& ecs, Elbv2Model& elb) {
+  json out = {{"instances", json::array()},
+              {"clusters", json::array()},
+              {"target_groups", json::array()},
+              {"services", json::array()}};
+  // Container instances by EC2 instance id, with their cluster.
+  std::map<std::string, std::pair<std::string, aws::ContainerInstance>> by_instance;
+  std::vector<std::string> clusters = AllPages([&](const std::string& token) {
+    aws::PageRequest p;
+    p.next_token = token;
+    return ecs.ListClusters(p);
+  });
+  for (const auto& cluster_arn : clusters) {
+    auto described = ecs.DescribeClusters({cluster_arn});
+    if (!described.ok() || described->items.empty()) continue;
+    const aws::EcsCluster& c = described->items[0];
+    std::vector<std::string> cis = AllPages([&](const std::string& token) {
+      aws::ListContainerInstancesRequest r;
+      r.cluster = cluster_arn;
+      r.next_token = token;
+      return ecs.ListContainerInstances(r);
+    });
+    int64_t cpu = 0, cpu_free = 0, mem = 0, mem_free = 0;
+    int active = 0, draining = 0;
+    for (size_t i = 0; i < cis.size(); i += 100) {
+      std::vector<std::string> batch(cis.begin() + i, cis.begin() + std::min(cis.size(), i + 100));
+      auto d = ecs.DescribeContainerInstances(cluster_arn, batch);
+      if (!d.ok()) continue;
+      for (const auto& ci : d->items) {
+        by_instance[ci.ec2_instance_id] = {c.cluster_name, ci};
+        if (ci.status == "INACTIVE") continue;
+        active += ci.status == "ACTIVE";
+        draining += ci.status == "DRAINING";
+        cpu += Resource(ci.registered_resources, "CPU");
+        cpu_free += Resource(ci.remaining_resources, "CPU");
+        mem += Resource(ci.registered_resources, "MEMORY");
+        mem_free += Resource(ci.remaining_resources, "MEMORY");
+      }
+    }
+    out["clusters"].push_back(
+        {{"name", c.cluster_name},
+         {"status", c.status},
+         {"container_instances", {{"active", active}, {"draining", draining}}},
+         {"running_tasks", c.running_tasks_count},
+         {"pending_tasks", c.pending_tasks_count},
+         {"active_services", c.active_services_count},
+         {"cpu_registered", cpu},
+         {"cpu_reserved", cpu - cpu_free},
+         {"cpu_reservation_percent", Percent(cpu - cpu_free, cpu)},
+         {"memory_registered", mem},
+         {"memory_reserved", mem - mem_free},
+         {"memory_reservation_percent", Percent(mem - mem_free, mem)}});
+    std::vector<std::string> services = AllPages([&](const std::string& token) {
+      aws::PageRequest p;
+      p.next_token = token;
+      return ecs.ListServices(cluster_arn, p);
+    });
+    for (size_t i = 0; i < services.size(); i += 10) {
+      std::vector<std::string> batch(services.begin() + i,
+                                     services.begin() + std::min(services.size(), i + 10));
+      auto d = ecs.DescribeServices(cluster_arn, batch);
+      if (!d.ok()) continue;
+      for (const auto& s : d->items) {
+        json deployments = json::array();
+        for (const auto& dep : s.deployments)
+          deployments.push_back({{"id", dep.id},
+                                 {"status", dep.status},
+                                 {"task_definition", dep.task_definition},
+                                 {"desired", dep.desired_count},
+                                 {"running", dep.running_count},
+                                 {"pending", dep.pending_count},
+                                 {"failed_tasks", dep.failed_tasks},
+                                 {"rollout_state", dep.rollout_state}});
+        out["services"].push_back({{"cluster", c.cluster_name},
+                                   {"name", s.service_name},
+                                   {"status", s.status},
+                                   {"task_definition", s.task_definition},
+                                   {"desired", s.desired_count},
+                                   {"running", s.running_count},
+                                   {"pending", s.pending_count},
+                                   {"deployments", deployments},
+                                   {"last_event", s.events.empty() ? "" : s.events[0].message}});
+      }
+    }
+  }
+  auto reservations = ec2.DescribeInstances({});
+  if (reservations.ok()) {
+    for (const auto& r : *reservations) {
+      for (const auto& i : r.instances) {
+        json j = {{"id", i.instance_id},
+                  {"type", i.instance_type},
+                  {"lifecycle", i.instance_lifecycle == "spot" ? "spot" : "on-demand"},
+                  {"state", i.state.name},
+                  {"az", i.availability_zone},
+                  {"cluster", ""},
+                  {"container_instance_status", ""},
+                  {"running_tasks", 0},
+                  {"pending_tasks", 0}};
+        if (auto fi = ec2.Instance(i.instance_id)) j["cluster"] = fi->cluster;
+        if (auto it = by_instance.find(i.instance_id); it != by_instance.end()) {
+          const auto& [cluster, ci] = it->second;
+          j["cluster"] = cluster;
+          j["container_instance_status"] = ci.status;
+          j["agent_connected"] = ci.agent_connected;
+          j["running_tasks"] = ci.running_tasks_count;
+          j["pending_tasks"] = ci.pending_tasks_count;
+        }
+        out["instances"].push_back(std::move(j));
+      }
+    }
+  }
+  auto groups = elb.DescribeTargetGroups({}, {});
+  if (groups.ok()) {
+    for (const auto& g : *groups) {
+      json j = {{"name", g.target_group_name}, {"arn", g.target_group_arn}};
+      if (auto t = elb.Traffic(g.target_group_arn); t.ok()) {
+        j["served"] = t->served;
+        j["failed"] = t->failed;
+        j["in_flight"] = t->in_flight;
+        j["requests_per_second"] = t->requests_per_second;
+        j["request_seconds"] = t->request_seconds;
+      }
+      std::map<std::string, int> states;
+      if (auto h = elb.DescribeTargetHealth(g.target_group_arn, {}); h.ok())
+        for (const auto& d : *h) ++states[d.target_health.state];
+      j["healthy"] = states.count("healthy") ? states["healthy"] : 0;
+      j["targets"] = states;
+      out["target_groups"].push_back(std::move(j));
+    }
+  }
+  return out;
+}
+
+}  // namespace
 
 void Region::Admin(const net::ServerRequest& req, net::Responder respond) {
   net::HttpResponse resp;
@@ -125,6 +369,16 @@ void Region::Admin(const net::ServerRequest& req, net::Responder respond) {
     LogInfo("region: applied a setup", {{"summary", *applied}});
     return answer(200, {{"applied", *applied}});
   }
+  if (req.path == "/_steady/interrupt" && req.method == "POST") {
+    auto [status, body] = AdminInterrupt(*ec2_, req.body);
+    return answer(status, body);
+  }
+  if (req.path == "/_steady/traffic" && req.method == "POST") {
+    auto [status, body] = AdminTraffic(*elb_, req.body);
+    return answer(status, body);
+  }
+  if (req.path == "/_steady/fleet" && req.method == "GET")
+    return answer(200, FleetSummary(*ec2_, *ecs_, *elb_));
   answer(404, {{"error", "no admin operation " + req.method + " " + req.path}});
 }
 
@@ -172,6 +426,7 @@ void Region::TickFleet() {
   asg_->Tick();
   ecs_->Tick();
   elb_->Tick();
+  ecs_metrics_->Tick();
 }
 
 void Region::Stop() {

@@ -16,6 +16,7 @@
 #include "base/clock.h"
 #include "base/metrics.h"
 #include "base/status.h"
+#include "region/ecs_metrics.h"
 #include "region/front.h"
 #include "region/journal.h"
 #include "region/region_context.h"
@@ -40,6 +41,12 @@ struct RegionOptions {
   std::map<std::string, std::string> verify_keys;        // see FrontOptions
   std::map<std::string, FrontOptions::Bucket> throttle;  // see FrontOptions
   size_t compact_bytes = 64 * 1024 * 1024;
+  // How long a new EC2 instance stays pending before it runs and joins its cluster (AWS-like
+  // default; `steady region --boot-delay` and tests shorten it).
+  Duration boot_delay = std::chrono::seconds(60);
+  // Random spot interruptions per running spot instance-hour (0: only on demand, through the
+  // admin API's POST /_steady/interrupt).
+  double spot_interruptions_per_hour = 0;
 };
 
 class Region {
@@ -93,6 +100,7 @@ class Region {
   std::unique_ptr<RegionContext> ctx_;
   std::unique_ptr<SqsModel> sqs_;
   std::vector<std::unique_ptr<ServiceModel>> owned_;  // the models other than SQS
+  std::unique_ptr<EcsMetrics> ecs_metrics_;            // reads ECS, writes CloudWatch
   std::vector<ServiceModel*> models_;
   std::unique_ptr<RegionFront> front_;
   Ec2Model* ec2_ = nullptr;

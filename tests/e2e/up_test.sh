@@ -7,7 +7,8 @@ source "$(dirname "$0")/lib/region.sh"
 
 VAR="$WORK/var"
 "$STEADY_BIN" up --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 --aggregator-listen 127.0.0.1:0 \
-  --exporter-listen 127.0.0.1:0 --var "$VAR" >"$WORK/up.out" 2>"$WORK/up.err" &
+  --exporter-listen 127.0.0.1:0 --boot-delay 1 --batch-every 2 --var "$VAR" \
+  >"$WORK/up.out" 2>"$WORK/up.err" &
 UP_PID=$!
 for _ in $(seq 1 200); do
   grep -q "Press Ctrl-C" "$WORK/up.out" && break
@@ -18,14 +19,31 @@ METRICS=$(sed -n 's|^  metrics *\(http://[^ ]*\)$|\1|p' "$WORK/up.out")
 AGG_PORT=$(sed -n 's|^  logs *Forward protocol on 127.0.0.1:\([0-9]*\).*|\1|p' "$WORK/up.out")
 [ -n "$METRICS" ] && [ -n "$AGG_PORT" ] || { echo "cannot read ports from:"; cat "$WORK/up.out"; exit 1; }
 
-# The sample workload logs a few lines a second; wait until some are acknowledged.
-for _ in $(seq 1 100); do
+# The sample fleet boots, its tasks start and log a few lines a second; wait until some are
+# acknowledged.
+for _ in $(seq 1 300); do
   n=$(curl -s "$METRICS" | awk '$1 == "steady_aggregator_records_total" {print $2}')
   [ -n "$n" ] && [ "${n%.*}" -ge 6 ] && break
   sleep 0.1
 done
 OUT="{\"records\": ${n:-0}}"
-check "the sample workload logs through the aggregator" "o['records'] >= 6"
+check "the sample fleet's tasks log through the aggregator" "o['records'] >= 6"
+
+# A spot interruption of an instance that runs a web task: EC2's warning reaches the terminator
+# through EventBridge and SQS, and it services the instance out through the region's HTTP API.
+REGION_EP=$(sed -n 's|^  region *\(http://[^ ]*\) .*|\1|p' "$WORK/up.out")
+VICTIM=$("$STEADY_BIN" region status --endpoint "$REGION_EP" --json | python3 -c '
+import json, sys
+f = json.load(sys.stdin)
+print(next(i["id"] for i in f["instances"] if i.get("lifecycle") == "spot" and int(i.get("running_tasks") or 0) > 0))')
+"$STEADY_BIN" region interrupt --endpoint "$REGION_EP" "$VICTIM" >/dev/null
+for _ in $(seq 1 180); do
+  done_n=$(curl -s "$METRICS" | awk '/^steady_terminator_workflows_finished_total/ && /serviced-out/ {s += $2} END {print s + 0}')
+  [ "${done_n%.*}" -ge 1 ] && break
+  sleep 0.5
+done
+OUT="{\"serviced_out\": ${done_n:-0}}"
+check "the terminator services out an interrupted spot instance" "o['serviced_out'] >= 1"
 
 EXPORTER=$(sed -n 's|^  exporter *\(http://[^ ]*\).*|\1|p' "$WORK/up.out")
 OUT="{\"body\": $(curl -s "$EXPORTER" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')}"
@@ -41,10 +59,10 @@ check "steady up exits 0 on SIGTERM" "o['rc'] == 0"
 region_start --state "$VAR/region"
 run "$AWS1" s3api list-objects-v2 --bucket steady-logs --prefix service-logs/
 check "objects per family and container, one per minute" \
-  "any(k['Key'].startswith('service-logs/web/app/') for k in o.get('Contents', [])) and any(k['Key'].startswith('service-logs/batch-report/job/') for k in o.get('Contents', []))"
+  "any(k['Key'].startswith('service-logs/web/app/') for k in o.get('Contents', [])) and any(k['Key'].startswith('service-logs/batch/job/') for k in o.get('Contents', []))"
 KEY=$(OUT="$OUT" python3 -c "import json,os; o=json.loads(os.environ['OUT']); print([k['Key'] for k in o['Contents'] if '/web/app/' in k['Key']][0])")
 "$AWS1" --endpoint-url "$ENDPOINT" s3 cp "s3://steady-logs/$KEY" "$WORK/obj.gz" >/dev/null 2>&1
 OUT=$(zcat "$WORK/obj.gz" | head -1)
 check "lines carry the ECS fields" \
-  "o['family'] == 'web' and o['container'] == 'app' and o['cluster'] == 'steady-local' and len(o['task_id']) == 32 and list(o)[0] == 'time'"
+  "o['family'] == 'web' and o['container'] == 'app' and o['cluster'] == 'steady-sample' and len(o['task_id']) >= 32 and list(o)[0] == 'time'"
 finish
