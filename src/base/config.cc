@@ -1,5 +1,7 @@
 #include "base/config.h"
 
+#include "base/json_string.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
@@ -232,23 +234,6 @@ Result<std::vector<std::string>> ConfigNode::StringList(std::string_view key) co
 }
 
 namespace {
-
-void AppendJsonString(std::string& out, const std::string& s) {
-  out += '"';
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-}
 
 void AppendYamlAsJson(std::string& out, const YAML::Node& n) {
   if (n.IsMap()) {

@@ -1,37 +1,9 @@
 #include "serviceout/webhook.h"
 
-#include <cstdio>
-
+#include "base/json_string.h"
 #include "base/log.h"
 
 namespace steady::serviceout {
-
-namespace {
-
-std::string JsonEscape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out;
-}
-
-}  // namespace
 
 std::string RenderTemplate(const std::string& tmpl,
                            const std::map<std::string, std::string>& values) {
@@ -49,7 +21,7 @@ std::string RenderTemplate(const std::string& tmpl,
       i = open + 1;
       continue;
     }
-    out += JsonEscape(it->second);
+    AppendJsonEscaped(out, it->second);
     i = close + 1;
   }
   out.append(tmpl, i, std::string::npos);
