@@ -100,7 +100,7 @@ class Region {
   std::unique_ptr<RegionContext> ctx_;
   std::unique_ptr<SqsModel> sqs_;
   std::vector<std::unique_ptr<ServiceModel>> owned_;  // the models other than SQS
-  std::unique_ptr<EcsMetrics> ecs_metrics_;            // reads ECS, writes CloudWatch
+  std::unique_ptr<EcsMetrics> ecs_metrics_;           // reads ECS, writes CloudWatch
   std::vector<ServiceModel*> models_;
   std::unique_ptr<RegionFront> front_;
   Ec2Model* ec2_ = nullptr;
