@@ -6,6 +6,7 @@
 # requests the load balancers failed (goal: all inside 120 s, p99 < 60 s, 0 failed).
 #
 #   bench/terminator_mass.sh [BUILD_DIR] [INSTANCES] [TASKS_PER_INSTANCE]   # default build/default 50 20
+#   STEADY_BENCH_KEEP=1 keeps the processes' logs.
 set -euo pipefail
 src="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$src/build/default}"
@@ -18,7 +19,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$tmp"
+  if [ -n "${STEADY_BENCH_KEEP:-}" ]; then echo "logs kept in $tmp"; else rm -rf "$tmp"; fi
 }
 trap cleanup EXIT INT TERM
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -135,9 +136,13 @@ for line in open(metrics):
         throttled += float(line.split()[-1])
 failed = sum(g.get("failed", 0) for g in json.load(open(status))["target_groups"]) - failed_before
 served = sum(g.get("served", 0) for g in json.load(open(status))["target_groups"])
+causes = {}
+for g in json.load(open(status))["target_groups"]:
+    for k, v in g.get("failed_by", {}).items():
+        causes[k] = causes.get(k, 0) + v
 print(f"serviced out: {len(secs)} instances, outcomes {outcomes}")
 print(f"warning -> serviced out: p50 {pct(50):.1f} s, p99 {pct(99):.1f} s, max {secs[-1] if secs else float('nan'):.1f} s")
 print(f"deadline misses: {missed}")
 print(f"ECS/ELB calls throttled and retried: {throttled:.0f}")
-print(f"requests: {served} served, {failed} failed during the interruption")
+print(f"requests: {served} served, {failed} failed during the interruption (by cause, whole run: {causes})")
 EOF

@@ -95,6 +95,9 @@ struct SpotFleetRequestConfigData {
   int target_capacity = 0;
   std::string type = "maintain";  // "maintain" or "request" (request: no replacement)
   std::string allocation_strategy = "lowestPrice";
+  // When the target is lowered below the running capacity: "default" terminates the excess,
+  // "noTermination" keeps it (the caller terminates the instances it chose).
+  std::string excess_capacity_termination_policy = "default";
   std::vector<SpotFleetLaunchSpecification> launch_specifications;
 };
 
@@ -138,7 +141,9 @@ class Ec2 {
   // Every request when `ids` is empty.
   virtual Result<std::vector<SpotFleetRequestConfig>> DescribeSpotFleetRequests(
       const std::vector<std::string>& ids) = 0;
-  virtual Status ModifySpotFleetRequest(const std::string& id, int target_capacity) = 0;
+  // `excess_capacity_termination_policy` "" leaves the request's policy as it is.
+  virtual Status ModifySpotFleetRequest(const std::string& id, int target_capacity,
+                                        const std::string& excess_capacity_termination_policy) = 0;
   virtual Result<std::vector<ActiveInstance>> DescribeSpotFleetInstances(const std::string& id) = 0;
   virtual Result<std::vector<CancelledSpotFleetRequest>> CancelSpotFleetRequests(
       const std::vector<std::string>& ids, bool terminate_instances) = 0;

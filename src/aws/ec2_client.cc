@@ -176,6 +176,8 @@ Result<std::string> Ec2Client::RequestSpotFleet(const SpotFleetRequestConfigData
   const std::string c = "SpotFleetRequestConfig.";
   if (!config.allocation_strategy.empty())
     p.Add(c + "AllocationStrategy", config.allocation_strategy);
+  if (config.excess_capacity_termination_policy != "default")
+    p.Add(c + "ExcessCapacityTerminationPolicy", config.excess_capacity_termination_policy);
   p.Add(c + "IamFleetRole", config.iam_fleet_role);
   for (size_t i = 0; i < config.launch_specifications.size(); ++i) {
     const SpotFleetLaunchSpecification& s = config.launch_specifications[i];
@@ -228,6 +230,8 @@ Result<std::vector<SpotFleetRequestConfig>> Ec2Client::DescribeSpotFleetRequests
         d.iam_fleet_role = c->ChildText("iamFleetRole");
         d.type = c->ChildText("type", d.type);
         d.allocation_strategy = c->ChildText("allocationStrategy", d.allocation_strategy);
+        d.excess_capacity_termination_policy =
+            c->ChildText("excessCapacityTerminationPolicy", d.excess_capacity_termination_policy);
         for (const XmlElement* ls : c->List("launchSpecifications", "item")) {
           SpotFleetLaunchSpecification s;
           s.instance_type = ls->ChildText("instanceType");
@@ -252,9 +256,12 @@ Result<std::vector<SpotFleetRequestConfig>> Ec2Client::DescribeSpotFleetRequests
   return out;
 }
 
-Status Ec2Client::ModifySpotFleetRequest(const std::string& id, int target_capacity) {
+Status Ec2Client::ModifySpotFleetRequest(const std::string& id, int target_capacity,
+                                         const std::string& excess_capacity_termination_policy) {
   QueryParams p("ModifySpotFleetRequest", kVersion);
   p.Add("SpotFleetRequestId", id).AddInt("TargetCapacity", target_capacity);
+  if (!excess_capacity_termination_policy.empty())
+    p.Add("ExcessCapacityTerminationPolicy", excess_capacity_termination_policy);
   ASSIGN_OR_RETURN(XmlElement r, Call(transport_, p));
   if (r.ChildBool("return") == false)
     return FailedPreconditionError("ModifySpotFleetRequest: EC2 answered return=false");

@@ -41,7 +41,8 @@ class Ec2Client final : public Ec2 {
   Result<std::string> RequestSpotFleet(const SpotFleetRequestConfigData& config) override;
   Result<std::vector<SpotFleetRequestConfig>> DescribeSpotFleetRequests(
       const std::vector<std::string>& ids) override;
-  Status ModifySpotFleetRequest(const std::string& id, int target_capacity) override;
+  Status ModifySpotFleetRequest(const std::string& id, int target_capacity,
+                                const std::string& excess_capacity_termination_policy) override;
   Result<std::vector<ActiveInstance>> DescribeSpotFleetInstances(const std::string& id) override;
   Result<std::vector<CancelledSpotFleetRequest>> CancelSpotFleetRequests(
       const std::vector<std::string>& ids, bool terminate_instances) override;

@@ -191,11 +191,13 @@ TEST_F(Ec2ClientTest, DescribeSpotFleetRequestsReadsTheConfig) {
 
 TEST_F(Ec2ClientTest, ModifyCancelTerminateAndFleetInstances) {
   Answer(200, Ok("ModifySpotFleetRequest", "<return>true</return>"));
-  ASSERT_TRUE(client_->ModifySpotFleetRequest("sfr-1", 7).ok());
-  EXPECT_THAT(LastForm(), UnorderedElementsAreArray(Form{{"Action", "ModifySpotFleetRequest"},
-                                                         {"Version", "2016-11-15"},
-                                                         {"SpotFleetRequestId", "sfr-1"},
-                                                         {"TargetCapacity", "7"}}));
+  ASSERT_TRUE(client_->ModifySpotFleetRequest("sfr-1", 7, "noTermination").ok());
+  EXPECT_THAT(LastForm(), UnorderedElementsAreArray(
+                              Form{{"Action", "ModifySpotFleetRequest"},
+                                   {"Version", "2016-11-15"},
+                                   {"SpotFleetRequestId", "sfr-1"},
+                                   {"TargetCapacity", "7"},
+                                   {"ExcessCapacityTerminationPolicy", "noTermination"}}));
 
   Answer(200,
          Ok("CancelSpotFleetRequests",
@@ -266,7 +268,7 @@ TEST_F(Ec2ClientTest, ErrorsMapAndWrongShapesAreDataLoss) {
   EXPECT_EQ(AwsErrorCode(r.status()), "InvalidInstanceID.NotFound");
 
   Answer(400, Err("InvalidParameterValue", "bad"));
-  EXPECT_EQ(client_->ModifySpotFleetRequest("sfr-1", -1).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(client_->ModifySpotFleetRequest("sfr-1", -1, "").code(), StatusCode::kInvalidArgument);
 
   for (std::string bad : {std::string("not xml"), Ok("Other", ""),
                           Ok("TerminateInstances",
@@ -304,7 +306,7 @@ TEST_F(Ec2ClientTest, RequestLimitExceededIsAThrottleAndRetried) {
     clock_.AwaitSleepers(1);
     clock_.Advance(std::chrono::seconds(30));
   });
-  Status s = client_->ModifySpotFleetRequest("sfr-1", 2);
+  Status s = client_->ModifySpotFleetRequest("sfr-1", 2, "");
   advance.join();
   EXPECT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(calls, 2);

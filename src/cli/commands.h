@@ -23,5 +23,6 @@ void AddRegionCommand(CLI::App& app, const GlobalOptions& global);
 void AddAggregatorCommand(CLI::App& app, const GlobalOptions& global);
 void AddExporterCommand(CLI::App& app, const GlobalOptions& global);
 void AddTerminatorCommand(CLI::App& app, const GlobalOptions& global);
+void AddAutoscalerCommand(CLI::App& app, const GlobalOptions& global);
 
 }  // namespace steady::cli

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   steady::cli::AddAggregatorCommand(app, global);
   steady::cli::AddExporterCommand(app, global);
   steady::cli::AddTerminatorCommand(app, global);
+  steady::cli::AddAutoscalerCommand(app, global);
 
   CLI11_PARSE(app, argc, argv);
   return 0;

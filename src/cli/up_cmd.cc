@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include "autoscaler/autoscaler.h"
 #include "base/log.h"
 #include "base/metrics.h"
 #include "base/signals.h"
@@ -90,8 +91,12 @@ void SampleLogs(std::stop_token stop, std::string aggregator, aws::Ecs& ecs) {
 
 // A trickle of batch jobs: RunTask of the sample's "batch" family every `every`, through the
 // region's HTTP API as any client would (until `steady oneshot` takes this role).
-void BatchTrickle(std::stop_token stop, aws::Ecs& ecs, Duration every) {
+// A RunTask every `every`; one that fails for lack of resources is reported to the
+// autoscaler's capacity queue in the hako deploy tool's format (as `steady oneshot` will).
+void BatchTrickle(std::stop_token stop, aws::Ecs& ecs, aws::Sqs& sqs, std::string capacity_url,
+                  Duration every) {
   Clock& clock = SystemClock::Get();
+  uint64_t n = 0;
   while (clock.SleepFor(every, stop)) {
     aws::RunTaskRequest req;
     req.cluster = kSampleCluster;
@@ -102,6 +107,12 @@ void BatchTrickle(std::stop_token stop, aws::Ecs& ecs, Duration every) {
       LogWarn("up: batch RunTask failed", {{"error", r.status().ToString()}});
     } else if (!r->failures.empty()) {
       LogInfo("up: batch task not placed", {{"reason", r->failures.front().reason}});
+      std::string body = "{\"group_name\":\"batch\",\"cluster\":\"" + std::string(kSampleCluster) +
+                         "\",\"cpu\":128,\"memory\":256,\"hako_task_id\":\"steady-up-" +
+                         std::to_string(::getpid()) + "-" + std::to_string(++n) + "\"}";
+      if (auto sent = sqs.SendMessage({.queue_url = capacity_url, .message_body = body});
+          !sent.ok())
+        LogWarn("up: capacity message not sent", {{"error", sent.status().ToString()}});
     }
   }
 }
@@ -219,12 +230,40 @@ void AddUpCommand(CLI::App& app, const GlobalOptions& /*global*/) {
                                       {*clients->ecs, *clients->elbv2, clients->autoscaling.get()},
                                       *clients->sqs, webhook_http, SystemClock::Get(), registry);
     terminator.Start();
+    // The autoscaler on the sample cluster: the on-demand group and the spot fleet, 1:4.
+    autoscaler::AutoscalerOptions aso;
+    {
+      autoscaler::ClusterPolicy p;
+      p.cluster = kSampleCluster;
+      p.groups = {{.name = "steady-sample-od", .min = 1, .max = 4},
+                  {.name = "steady-sample-spot",
+                   .kind = autoscaler::GroupConfig::Kind::kSpotFleet,
+                   .purchase = autoscaler::Purchase::kSpot,
+                   .min = 2,
+                   .max = 16}};
+      aso.clusters = {p};
+    }
+    auto capacity_url = QueueUrl(*clients->sqs, "steady-autoscaler-capacity");
+    if (!capacity_url.ok()) {
+      LogError("up: the sample's capacity queue is missing");
+      throw CLI::RuntimeError(1);
+    }
+    aso.capacity.queue_url = *capacity_url;
+    autoscaler::Autoscaler scaler(
+        aso,
+        {*clients->ecs, *clients->ec2, *clients->autoscaling, *clients->elbv2, clients->sqs.get()},
+        SystemClock::Get(), registry);
+    if (Status s = scaler.Start(); !s.ok()) {
+      LogError("up: cannot start the autoscaler", {{"error", s.ToString()}});
+      throw CLI::RuntimeError(1);
+    }
 
     std::jthread sample_logs(SampleLogs, "127.0.0.1:" + std::to_string((*aggregator)->port()),
                              std::ref((*region)->ecs()));
     std::jthread trickle;
     if (f.batch_every > 0)
-      trickle = std::jthread(BatchTrickle, std::ref(*clients->ecs),
+      trickle = std::jthread(BatchTrickle, std::ref(*clients->ecs), std::ref(*clients->sqs),
+                             *capacity_url,
                              std::chrono::milliseconds(static_cast<int64_t>(f.batch_every * 1000)));
     std::printf(
         "steady up: started\n"
@@ -235,6 +274,8 @@ void AddUpCommand(CLI::App& app, const GlobalOptions& /*global*/) {
         "  exporter  %s/metrics  (per-container metrics)\n"
         "  fleet     cluster %s: %s\n"
         "  terminator  consuming steady-terminator-events (spot warnings, lifecycle actions)\n"
+        "  autoscaler  steady-sample-od (1..4) + steady-sample-spot (2..16), 1:4; capacity "
+        "failures on steady-autoscaler-capacity\n"
         "\nTry it (any credentials work):\n"
         "  export AWS_ACCESS_KEY_ID=steady AWS_SECRET_ACCESS_KEY=steady "
         "AWS_DEFAULT_REGION=us-east-1\n"
@@ -262,6 +303,7 @@ void AddUpCommand(CLI::App& app, const GlobalOptions& /*global*/) {
     }
     sample_logs.request_stop();
     sample_logs.join();
+    scaler.Stop();
     terminator.Stop();
     exporter.Stop();
     if (Status s = (*aggregator)->Stop(); !s.ok()) {

@@ -216,6 +216,8 @@ void Ec2Front::Handle(const RoutedRequest& request, net::Responder respond) {
       c.target_capacity = Int("TargetCapacity", Required(form, p + "TargetCapacity"));
       if (auto t = Optional(form, p + "Type"); !t.empty()) c.type = t;
       if (auto a = Optional(form, p + "AllocationStrategy"); !a.empty()) c.allocation_strategy = a;
+      if (auto e = Optional(form, p + "ExcessCapacityTerminationPolicy"); !e.empty())
+        c.excess_capacity_termination_policy = e;
       for (const auto& [n, sub] : FormList(form, p + "LaunchSpecifications")) {
         aws::SpotFleetLaunchSpecification s;
         auto get = [&](const char* k) { return sub.count(k) ? sub.at(k) : std::string(); };
@@ -271,6 +273,7 @@ void Ec2Front::Handle(const RoutedRequest& request, net::Responder respond) {
               .Text("fulfilledCapacity", Number(f.fulfilled_capacity))
               .Text("iamFleetRole", f.config.iam_fleet_role)
               .Text("type", f.config.type)
+              .Text("excessCapacityTerminationPolicy", f.config.excess_capacity_termination_policy)
               .Text("allocationStrategy", f.config.allocation_strategy)
               .Open("launchSpecifications");
           for (const auto& s : f.config.launch_specifications) {
@@ -278,6 +281,14 @@ void Ec2Front::Handle(const RoutedRequest& request, net::Responder respond) {
             if (s.weighted_capacity) x.Text("weightedCapacity", Number(*s.weighted_capacity));
             if (!s.availability_zone.empty())
               x.Open("placement").Text("availabilityZone", s.availability_zone).Close("placement");
+            if (!s.user_data.empty()) x.Text("userData", Base64Encode(s.user_data));
+            if (!s.tags.empty()) {
+              x.Open("tagSpecificationSet").Open("item").Text("resourceType", "instance");
+              x.Open("tag");
+              for (const auto& t : s.tags)
+                x.Open("item").Text("key", t.key).Text("value", t.value).Close("item");
+              x.Close("tag").Close("item").Close("tagSpecificationSet");
+            }
             x.Close("item");
           }
           x.Close("launchSpecifications").Close("spotFleetRequestConfig").Close("item");
@@ -288,7 +299,8 @@ void Ec2Front::Handle(const RoutedRequest& request, net::Responder respond) {
     if (op == "ModifySpotFleetRequest") {
       Status s =
           model_.ModifySpotFleetRequest(Required(form, "SpotFleetRequestId"),
-                                        Int("TargetCapacity", Required(form, "TargetCapacity")));
+                                        Int("TargetCapacity", Required(form, "TargetCapacity")),
+                                        Optional(form, "ExcessCapacityTerminationPolicy"));
       if (!s.ok()) return fail(s);
       return answer([&](XmlWriter& x) { x.Text("return", "true"); });
     }

@@ -107,6 +107,7 @@ json FleetToJson(const Ec2Model::Fleet& f) {
           {"target", f.config.target_capacity},
           {"type", f.config.type},
           {"alloc", f.config.allocation_strategy},
+          {"excess", f.config.excess_capacity_termination_policy},
           {"specs", specs}};
 }
 
@@ -120,6 +121,7 @@ Ec2Model::Fleet FleetFromJson(const json& j) {
   f.config.target_capacity = j.at("target");
   f.config.type = j.at("type");
   f.config.allocation_strategy = j.at("alloc");
+  f.config.excess_capacity_termination_policy = j.value("excess", "default");
   for (const auto& s : j.at("specs")) {
     aws::SpotFleetLaunchSpecification spec;
     spec.instance_type = s.at("type");

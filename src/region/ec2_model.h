@@ -81,7 +81,8 @@ class Ec2Model final : public aws::Ec2, public ServiceModel, public Ec2FleetLink
   Result<std::string> RequestSpotFleet(const aws::SpotFleetRequestConfigData& config) override;
   Result<std::vector<aws::SpotFleetRequestConfig>> DescribeSpotFleetRequests(
       const std::vector<std::string>& ids) override;
-  Status ModifySpotFleetRequest(const std::string& id, int target_capacity) override;
+  Status ModifySpotFleetRequest(const std::string& id, int target_capacity,
+                                const std::string& excess_capacity_termination_policy) override;
   Result<std::vector<aws::ActiveInstance>> DescribeSpotFleetInstances(
       const std::string& id) override;
   Result<std::vector<aws::CancelledSpotFleetRequest>> CancelSpotFleetRequests(

@@ -163,8 +163,20 @@ TEST(Ec2ModelTest, SpotInterruptionTimelineAndFleetReplacement) {
   EXPECT_DOUBLE_EQ((*w.ec2->DescribeSpotFleetRequests({*id}))[0].fulfilled_capacity, 4);
   EXPECT_EQ(w.State(victim), "terminated");
 
-  // Lowering the target terminates the excess; cancelling with termination ends the rest.
-  ASSERT_TRUE(w.ec2->ModifySpotFleetRequest(*id, 2).ok());
+  // With noTermination, lowering the target keeps the excess running (the caller terminates
+  // the instances it chose) and terminating one is not replaced; lowering it again with the
+  // default policy terminates the excess; cancelling with termination ends the rest.
+  ASSERT_FALSE(w.ec2->ModifySpotFleetRequest(*id, 3, "sometimes").ok());
+  ASSERT_TRUE(w.ec2->ModifySpotFleetRequest(*id, 3, "noTermination").ok());
+  w.Tick();
+  auto kept = *w.ec2->DescribeSpotFleetInstances(*id);
+  ASSERT_EQ(kept.size(), 4u);
+  EXPECT_EQ((*w.ec2->DescribeSpotFleetRequests({*id}))[0].config.excess_capacity_termination_policy,
+            "noTermination");
+  ASSERT_TRUE(w.ec2->TerminateInstances({kept[0].instance_id}).ok());
+  w.Run(seconds(60));
+  EXPECT_EQ(w.ec2->DescribeSpotFleetInstances(*id)->size(), 3u);
+  ASSERT_TRUE(w.ec2->ModifySpotFleetRequest(*id, 2, "default").ok());
   w.Tick();
   EXPECT_EQ(w.ec2->DescribeSpotFleetInstances(*id)->size(), 2u);
   auto cancelled = w.ec2->CancelSpotFleetRequests({*id}, true);

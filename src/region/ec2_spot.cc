@@ -185,6 +185,7 @@ void Ec2Model::TickFleetsLocked(Time now, Effects& fx, uint64_t& seq) {
     std::sort(members.begin(), members.end(),
               [](const Inst* a, const Inst* b) { return a->launch > b->launch; });
     for (Inst* m : members) {
+      if (f.config.excess_capacity_termination_policy == "noTermination") break;
       if (fulfilled - m->weight < target) break;
       Inst i = *m;
       fulfilled -= i.weight;
@@ -259,10 +260,15 @@ Result<std::vector<aws::SpotFleetRequestConfig>> Ec2Model::DescribeSpotFleetRequ
   return out;
 }
 
-Status Ec2Model::ModifySpotFleetRequest(const std::string& id, int target_capacity) {
+Status Ec2Model::ModifySpotFleetRequest(const std::string& id, int target_capacity,
+                                        const std::string& excess_capacity_termination_policy) {
   const char* op = "ModifySpotFleetRequest";
   if (target_capacity < 0)
     return ServiceError(op, "InvalidParameterValue", "TargetCapacity must be >= 0.");
+  const std::string& excess = excess_capacity_termination_policy;
+  if (!excess.empty() && excess != "default" && excess != "noTermination")
+    return ServiceError(op, "InvalidParameterValue",
+                        "ExcessCapacityTerminationPolicy must be default or noTermination.");
   uint64_t seq;
   {
     std::lock_guard lock(mu_);
@@ -275,6 +281,7 @@ Status Ec2Model::ModifySpotFleetRequest(const std::string& id, int target_capaci
                           "Spot fleet request " + id + " is not active.");
     Fleet f = *it->second;
     f.config.target_capacity = target_capacity;
+    if (!excess.empty()) f.config.excess_capacity_termination_policy = excess;
     f.activity = "pending_fulfillment";
     seq = PutFleetLocked(f);
   }

@@ -336,7 +336,7 @@ Status Elbv2Model::Register(std::string_view op, const std::string& arn,
       // Registering a live registered target again changes nothing; a draining or dead one
       // starts over.
       if (it != g->targets.end() && !it->second.deregistered && !it->second.down) continue;
-      if (it != g->targets.end()) KillLocked(*g, it->second, now);
+      if (it != g->targets.end()) KillLocked(*g, it->second, now, Failure::kReregistered);
       Target t;
       t.id = ft.id;
       t.port = ft.port;

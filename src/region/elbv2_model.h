@@ -80,7 +80,12 @@ class Elbv2Model final : public aws::Elbv2, public ServiceModel, public ElbFleet
                     double request_seconds);
   struct TrafficStats {
     int64_t served = 0;
-    int64_t failed = 0;
+    int64_t failed = 0;               // = the sum of the three causes below
+    int64_t failed_cut = 0;           // in flight when the target's process died
+    int64_t failed_drain_end = 0;     // still in flight when the deregistration delay ended
+    int64_t failed_reregistered = 0;  // in flight on a draining/dead target registered again
+    int64_t failed_no_target = 0;     // 503: the group had no healthy target
+    int64_t failed_refused = 0;       // sent to a dead target the health check had not caught
     int64_t in_flight = 0;
     double requests_per_second = 0;  // the settings SetTraffic last gave
     double request_seconds = 0;
@@ -111,10 +116,11 @@ class Elbv2Model final : public aws::Elbv2, public ServiceModel, public ElbFleet
                   const std::vector<FleetTarget>& targets);
   Status Deregister(std::string_view op, const std::string& arn,
                     const std::vector<FleetTarget>& targets);
+  enum class Failure { kCut, kDrainEnd, kReregistered, kNoTarget, kRefused };
   // Fails the in-flight requests of `t` after completing those due by `now`.
-  void KillLocked(Group& g, Target& t, Time now);
+  void KillLocked(Group& g, Target& t, Time now, Failure cause);
   void CompleteLocked(Group& g, Target& t, Time now);
-  void Count(Group& g, int64_t served, int64_t failed);
+  void Count(Group& g, int64_t served, int64_t failed, Failure cause = Failure::kCut);
   void TrafficLocked(Group& g, Time now, double dt);
 
   RegionContext& ctx_;

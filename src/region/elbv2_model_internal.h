@@ -34,6 +34,7 @@ struct Elbv2Model::Group {
   double arrivals = 0;  // fractional requests carried to the next tick
   size_t next = 0;      // round-robin position
   int64_t served = 0, failed = 0;
+  int64_t failed_by[5] = {0, 0, 0, 0, 0};  // by Elbv2Model::Failure
 };
 
 }  // namespace steady::region

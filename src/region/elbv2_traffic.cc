@@ -26,9 +26,10 @@ json TargetRecord(const std::string& arn, const Elbv2Model::Target& t) {
 }
 }  // namespace
 
-void Elbv2Model::Count(Group& g, int64_t served, int64_t failed) {
+void Elbv2Model::Count(Group& g, int64_t served, int64_t failed, Failure cause) {
   g.served += served;
   g.failed += failed;
+  g.failed_by[static_cast<int>(cause)] += failed;
   if (!requests_) return;
   if (served) requests_->With({g.config.target_group_name, "served"}).Inc(served);
   if (failed) requests_->With({g.config.target_group_name, "failed"}).Inc(failed);
@@ -43,12 +44,12 @@ void Elbv2Model::CompleteLocked(Group& g, Target& t, Time now) {
   Count(g, served, 0);
 }
 
-void Elbv2Model::KillLocked(Group& g, Target& t, Time now) {
+void Elbv2Model::KillLocked(Group& g, Target& t, Time now, Failure cause) {
   CompleteLocked(g, t, now);
   int64_t failed = 0;
   for (const auto& [at, n] : t.in_flight) failed += n;
   t.in_flight.clear();
-  Count(g, 0, failed);
+  Count(g, 0, failed, cause);
 }
 
 Status Elbv2Model::SetTraffic(const std::string& arn, double requests_per_second,
@@ -69,7 +70,16 @@ Result<Elbv2Model::TrafficStats> Elbv2Model::Traffic(const std::string& arn) {
   std::lock_guard lock(mu_);
   Group* g = FindLocked(arn);
   if (!g) return NoGroup("Traffic", arn);
-  TrafficStats s{g->served, g->failed, 0, g->rps, g->request_seconds};
+  TrafficStats s;
+  s.served = g->served;
+  s.failed = g->failed;
+  s.failed_cut = g->failed_by[static_cast<int>(Failure::kCut)];
+  s.failed_drain_end = g->failed_by[static_cast<int>(Failure::kDrainEnd)];
+  s.failed_reregistered = g->failed_by[static_cast<int>(Failure::kReregistered)];
+  s.failed_no_target = g->failed_by[static_cast<int>(Failure::kNoTarget)];
+  s.failed_refused = g->failed_by[static_cast<int>(Failure::kRefused)];
+  s.requests_per_second = g->rps;
+  s.request_seconds = g->request_seconds;
   for (const auto& [key, t] : g->targets)
     for (const auto& [at, n] : t.in_flight) s.in_flight += n;
   return s;
@@ -83,8 +93,15 @@ void Elbv2Model::TargetDown(const FleetTarget& target) {
     for (auto& [arn, g] : groups_) {
       auto it = g->targets.find({target.id, target.port});
       if (it == g->targets.end()) continue;
-      KillLocked(*g, it->second, now);
+      KillLocked(*g, it->second, now, Failure::kCut);
       if (it->second.down) continue;
+      if (!it->second.deregistered)  // it keeps receiving requests until health checks notice
+        LogWarn("elbv2: a registered target died",
+                {{"target_group", g->config.target_group_name},
+                 {"target", target.id + ":" + std::to_string(target.port)},
+                 {"state", StateLocked(*g, it->second, now)},
+                 {"registered_seconds_ago",
+                  std::chrono::duration<double>(now - it->second.registered).count()}});
       Target t = it->second;
       t.down = now;
       seq = RecordLocked(TargetRecord(arn, t));
@@ -119,7 +136,7 @@ void Elbv2Model::TrafficLocked(Group& g, Time now, double dt) {
   for (auto& [key, t] : g.targets)
     if (StateLocked(g, t, now) == "healthy") healthy.push_back(&t);
   if (healthy.empty()) {
-    Count(g, 0, n);  // 503: no healthy target
+    Count(g, 0, n, Failure::kNoTarget);  // 503: no healthy target
     return;
   }
   const int64_t m = static_cast<int64_t>(healthy.size());
@@ -131,7 +148,7 @@ void Elbv2Model::TrafficLocked(Group& g, Time now, double dt) {
     int64_t count = base + (k < extra ? 1 : 0);
     if (count == 0) continue;
     if (t.down) {
-      Count(g, 0, count);  // the process is gone: connection refused / 502
+      Count(g, 0, count, Failure::kRefused);  // the process is gone: connection refused / 502
     } else if (duration <= Duration::zero()) {
       Count(g, count, 0);
     } else {
@@ -157,7 +174,7 @@ void Elbv2Model::Tick() {
       for (auto& [key, t] : g->targets)
         if (t.deregistered && StateLocked(*g, t, now) == "unused") done.push_back(key);
       for (const auto& key : done) {
-        KillLocked(*g, g->targets[key], now);
+        KillLocked(*g, g->targets[key], now, Failure::kDrainEnd);
         seq = RecordLocked(
             {{"op", "deltarget"}, {"arn", arn}, {"id", key.first}, {"port", key.second}});
       }

@@ -337,6 +337,11 @@ json FleetSummary(Ec2Model& ec2, EcsModel& ecs, Elbv2Model& elb) {
       if (auto t = elb.Traffic(g.target_group_arn); t.ok()) {
         j["served"] = t->served;
         j["failed"] = t->failed;
+        j["failed_by"] = {{"cut", t->failed_cut},
+                          {"drain_end", t->failed_drain_end},
+                          {"reregistered", t->failed_reregistered},
+                          {"no_target", t->failed_no_target},
+                          {"refused", t->failed_refused}};
         j["in_flight"] = t->in_flight;
         j["requests_per_second"] = t->requests_per_second;
         j["request_seconds"] = t->request_seconds;

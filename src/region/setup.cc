@@ -554,8 +554,8 @@ Status ApplySpotFleets(const ConfigNode& setup, SetupTargets& t, SetupSummary& s
             "): only target_capacity can change on a running spot fleet; give the fleet a new "
             "name to replace it");
       if (found->config.target_capacity != config.target_capacity) {
-        if (Status s =
-                t.ec2->ModifySpotFleetRequest(found->spot_fleet_request_id, config.target_capacity);
+        if (Status s = t.ec2->ModifySpotFleetRequest(found->spot_fleet_request_id,
+                                                     config.target_capacity, "");
             !s.ok())
           return At(f, what + ": target_capacity", s);
         ++sum.fleet_changes;

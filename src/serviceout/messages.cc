@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "aws/sns_envelope.h"
 #include "base/time_format.h"
 
 namespace steady::serviceout {
@@ -16,6 +17,7 @@ const char* TriggerName(Trigger t) {
     case Trigger::kInstanceStateChange: return "state-change";
     case Trigger::kScheduledChange: return "scheduled-change";
     case Trigger::kManual: return "manual";
+    case Trigger::kScaleIn: return "scale-in";
   }
   return "unknown";
 }
@@ -180,18 +182,8 @@ ParsedMessage EventBridge(const json& o, const std::string& envelope) {
   return Verdict(MessageKind::kUnknown, "event '" + type + "' from '" + source + "'", envelope);
 }
 
-ParsedMessage Parse(const json& o, const std::string& envelope, int depth) {
+ParsedMessage Parse(const json& o, const std::string& envelope) {
   if (!o.is_object()) return Verdict(MessageKind::kUnknown, "not a JSON object", envelope);
-  // SNS: the payload is a JSON string in "Message".
-  if (Str(o, "Type") == "Notification" && o.contains("Message") && o.contains("TopicArn")) {
-    std::string inner = Str(o, "Message");
-    std::string env = envelope.empty() ? "sns" : envelope + "+sns";
-    if (depth >= 3) return Verdict(MessageKind::kMalformed, "SNS envelopes nested too deep", env);
-    json parsed = json::parse(inner, nullptr, /*allow_exceptions=*/false);
-    if (parsed.is_discarded())
-      return Verdict(MessageKind::kMalformed, "SNS Message is not JSON", env);
-    return Parse(parsed, env, depth + 1);
-  }
   if (o.contains("detail-type") && o.contains("source")) {
     return EventBridge(o, envelope.empty() ? "eventbridge" : envelope + "+eventbridge");
   }
@@ -226,9 +218,17 @@ std::string ManualRequestBody(const std::string& instance_id, const std::string&
 }
 
 ParsedMessage ParseMessage(std::string_view body) {
-  json o = json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (o.is_discarded()) return Verdict(MessageKind::kMalformed, "not JSON", "");
-  return Parse(o, "", 0);
+  // SNS: the payload is a JSON string in "Message", possibly nested.
+  auto payload = aws::UnwrapSnsNotification(body);
+  if (!payload.ok())
+    return Verdict(MessageKind::kMalformed, std::string(payload.status().message()), "sns");
+  std::string envelope;
+  for (int i = 0; i < payload->layers; ++i) envelope += envelope.empty() ? "sns" : "+sns";
+  json o = json::parse(payload->message, nullptr, /*allow_exceptions=*/false);
+  if (o.is_discarded())
+    return Verdict(MessageKind::kMalformed,
+                   envelope.empty() ? "not JSON" : "SNS Message is not JSON", envelope);
+  return Parse(o, envelope);
 }
 
 }  // namespace steady::serviceout

@@ -35,8 +35,10 @@ enum class Trigger {
   kInstanceStateChange,
   kScheduledChange,
   kManual,
+  kScaleIn,  // steady autoscaler's own: batch tasks are left to finish until the deadline
 };
-// "spot-interruption", "rebalance", "lifecycle", "state-change", "scheduled-change", "manual":
+// "spot-interruption", "rebalance", "lifecycle", "state-change", "scheduled-change", "manual",
+// "scale-in":
 // the `type` label of the terminator's metrics.
 const char* TriggerName(Trigger t);
 

@@ -101,6 +101,7 @@ struct ServiceOut::Workflow {
   std::string reason;                         // the StopTask reason
   std::map<std::string, aws::EcsTask> tasks;  // on the instance, by ARN
   std::vector<Target> targets;
+  std::set<std::string> examined;          // service tasks whose targets are in `targets`
   std::map<std::string, Duration> delays;  // deregistration delay by group
   std::set<std::string> stopped;           // tasks we stopped
 
@@ -200,17 +201,24 @@ struct ServiceOut::Workflow {
   }
 
   // Refreshes `tasks` with what still runs (or is pending) on the instance.
-  Status LoadTasks() {
+  // The tasks on the instance that are not STOPPED. ListTasks lists desiredStatus RUNNING by
+  // default; with `stopping`, also those told to stop that are still shutting down (their
+  // stopTimeout), which must end before the instance may go.
+  Status LoadTasks(bool stopping = false) {
     std::vector<std::string> arns;
-    aws::ListTasksRequest req;
-    req.cluster = where.cluster;
-    req.container_instance = where.container_instance_arn;
-    do {
-      auto page = Call("ListTasks", [&] { return so.clients_.ecs.ListTasks(req); });
-      if (!page.ok()) return page.status().WithContext("ListTasks");
-      arns.insert(arns.end(), page->arns.begin(), page->arns.end());
-      req.next_token = page->next_token;
-    } while (!req.next_token.empty());
+    for (const char* desired : {"RUNNING", "STOPPED"}) {
+      if (!stopping && std::string_view(desired) == "STOPPED") break;
+      aws::ListTasksRequest req;
+      req.cluster = where.cluster;
+      req.container_instance = where.container_instance_arn;
+      req.desired_status = desired;
+      do {
+        auto page = Call("ListTasks", [&] { return so.clients_.ecs.ListTasks(req); });
+        if (!page.ok()) return page.status().WithContext("ListTasks");
+        arns.insert(arns.end(), page->arns.begin(), page->arns.end());
+        req.next_token = page->next_token;
+      } while (!req.next_token.empty());
+    }
     std::map<std::string, aws::EcsTask> now;
     for (size_t i = 0; i < arns.size(); i += 100) {
       std::vector<std::string> chunk(arns.begin() + i,
@@ -267,19 +275,25 @@ struct ServiceOut::Workflow {
     });
   }
 
-  // Deregisters every target of the instance's service tasks; stops batch tasks at once.
-  Status DeregisterAndStopBatch() {
+  // Records the targets of service tasks not looked at yet. A task still PENDING has no host
+  // port yet: it is looked at again on the next call (a replacement ECS placed here just
+  // before DRAINING must be deregistered before it is stopped like any other).
+  Status FindTargets() {
+    bool unseen = false;
+    for (const auto& [arn, t] : tasks)
+      if (!ServiceName(t).empty() && !examined.count(arn)) unseen = true;
+    if (!unseen) return Status::Ok();
     ASSIGN_OR_RETURN(auto services, Services());
-    std::vector<std::string> batch;
     for (const auto& [arn, t] : tasks) {
       std::string name = ServiceName(t);
-      if (name.empty()) {
-        batch.push_back(arn);
-        continue;
-      }
+      if (name.empty() || examined.count(arn)) continue;
       auto s = services.find(name);
-      if (s == services.end()) continue;
-      for (const aws::EcsLoadBalancer& lb : s->second.load_balancers) {
+      // Host ports are known from RUNNING on (PROVISIONING, PENDING, ACTIVATING come before).
+      bool complete =
+          s == services.end() || (t.last_status != "PROVISIONING" && t.last_status != "PENDING" &&
+                                  t.last_status != "ACTIVATING");
+      for (const aws::EcsLoadBalancer& lb :
+           s == services.end() ? std::vector<aws::EcsLoadBalancer>{} : s->second.load_balancers) {
         if (lb.target_group_arn.empty()) continue;
         for (const aws::EcsContainer& c : t.containers) {
           if (c.name != lb.container_name) continue;
@@ -288,12 +302,24 @@ struct ServiceOut::Workflow {
             targets.push_back(Target{lb.target_group_arn,
                                      aws::TargetDescription{out.instance_id, b.host_port, ""},
                                      arn});
+            complete = true;
           }
         }
       }
+      if (complete) examined.insert(arn);
     }
+    return Status::Ok();
+  }
+
+  // Deregisters the targets of the instance's service tasks (as DeregisterReady allows); stops
+  // batch tasks at once.
+  Status DeregisterAndStopBatch() {
+    std::vector<std::string> batch;
+    for (const auto& [arn, t] : tasks)
+      if (ServiceName(t).empty()) batch.push_back(arn);
+    RETURN_IF_ERROR(FindTargets());
     RETURN_IF_ERROR(DeregisterReady());
-    StopTasks(batch, /*batch=*/true);
+    if (h->request.trigger != Trigger::kScaleIn) StopTasks(batch, /*batch=*/true);
     return Status::Ok();
   }
 
@@ -339,14 +365,43 @@ struct ServiceOut::Workflow {
         }
       }
       if (!go) continue;
-      std::vector<aws::TargetDescription> ask;
-      for (const Target* t : list) ask.push_back(t->target);
-      Status s =
-          Call("DeregisterTargets", [&] { return so.clients_.elb.DeregisterTargets(group, ask); });
-      if (!s.ok() && s.code() != StatusCode::kNotFound)
-        return s.WithContext("DeregisterTargets " + group);
-      for (Target* t : list) t->deregistered = true;
-      out.targets_deregistered += static_cast<int>(list.size());
+      RETURN_IF_ERROR(Deregister(group, list, /*final=*/false));
+    }
+    return Status::Ok();
+  }
+
+  // DeregisterTargets for `list`. ELBv2 refuses the whole call (InvalidTarget) when one of them
+  // is not registered: a task that became RUNNING a moment ago and that ECS has not registered
+  // yet. Then each is asked alone; one not registered stays pending (ECS will register it, and
+  // it is deregistered on a later round), or with `final` (its task is being stopped, which ECS
+  // does not register) counts as done.
+  Status Deregister(const std::string& group, const std::vector<Target*>& list, bool final) {
+    auto not_registered = [](const Status& s) {
+      return s.code() == StatusCode::kInvalidArgument &&
+             s.message().find("InvalidTarget") != std::string_view::npos;
+    };
+    auto ask = [&](const std::vector<Target*>& some) {
+      std::vector<aws::TargetDescription> targets;
+      for (const Target* t : some) targets.push_back(t->target);
+      return Call("DeregisterTargets",
+                  [&] { return so.clients_.elb.DeregisterTargets(group, targets); });
+    };
+    auto done = [&](Target* t) {
+      t->deregistered = true;
+      ++out.targets_deregistered;
+    };
+    Status s = ask(list);
+    if (s.ok() || s.code() == StatusCode::kNotFound) {  // NotFound: the group is gone
+      for (Target* t : list) done(t);
+      return Status::Ok();
+    }
+    if (!not_registered(s)) return s.WithContext("DeregisterTargets " + group);
+    for (Target* t : list) {
+      Status one = list.size() == 1 ? s : ask({t});
+      if (one.ok() || one.code() == StatusCode::kNotFound || (final && not_registered(one)))
+        done(t);
+      else if (!not_registered(one))
+        return one.WithContext("DeregisterTargets " + group);
     }
     return Status::Ok();
   }
@@ -387,11 +442,18 @@ struct ServiceOut::Workflow {
       RETURN_IF_ERROR(DeregisterReady());
       ASSIGN_OR_RETURN(std::set<std::string> draining, TasksStillDraining());
       RETURN_IF_ERROR(LoadTasks());
+      RETURN_IF_ERROR(FindTargets());  // tasks that got their host port since
+      for (const Target& t : targets)
+        if (!t.deregistered) draining.insert(t.task_arn);
       bool service_left = false;
       std::map<std::string, std::vector<std::string>> ready_by_service;
       for (const auto& [arn, t] : tasks) {
         std::string name = ServiceName(t);
-        if (name.empty()) continue;
+        if (name.empty()) {
+          // A scale-in waits for batch tasks to end by themselves.
+          if (h->request.trigger == Trigger::kScaleIn) service_left = true;
+          continue;
+        }
         service_left = true;
         if (!draining.count(arn) && !stopped.count(arn)) ready_by_service[name].push_back(arn);
       }
@@ -421,16 +483,12 @@ struct ServiceOut::Workflow {
   // Stops what is left (deregistering any target still registered first) and waits until
   // nothing runs.
   Status StopRemaining() {
-    for (Target& t : targets) {
-      if (t.deregistered) continue;
-      Status s = Call("DeregisterTargets",
-                      [&] { return so.clients_.elb.DeregisterTargets(t.group_arn, {t.target}); });
-      if (!s.ok() && s.code() != StatusCode::kNotFound)
-        return s.WithContext("DeregisterTargets " + t.group_arn);
-      t.deregistered = true;
-      ++out.targets_deregistered;
-    }
     RETURN_IF_ERROR(LoadTasks());
+    RETURN_IF_ERROR(FindTargets());
+    std::map<std::string, std::vector<Target*>> left;
+    for (Target& t : targets)
+      if (!t.deregistered) left[t.group_arn].push_back(&t);
+    for (const auto& [group, list] : left) RETURN_IF_ERROR(Deregister(group, list, /*final=*/true));
     std::vector<std::string> service, batch;
     for (const auto& [arn, t] : tasks) {
       if (t.desired_status == "STOPPED" && stopped.count(arn)) continue;
@@ -438,13 +496,23 @@ struct ServiceOut::Workflow {
     }
     StopTasks(batch, true);
     StopTasks(service, false);
-    Time until = std::max(Deadline(), so.clock_.Now()) + so.options_.settle_timeout;
+    // Waiting past the deadline helps nothing: the instance goes then.
+    const Time now = so.clock_.Now();
+    const Time until = std::max(now, std::min(Deadline(), now + so.options_.settle_timeout));
     while (true) {
-      RETURN_IF_ERROR(LoadTasks());
+      RETURN_IF_ERROR(LoadTasks(/*stopping=*/true));
       if (tasks.empty()) return Status::Ok();
       if (so.clock_.Now() >= until) {
+        std::string which;
+        for (const auto& [arn, t] : tasks)
+          which += (which.empty() ? "" : ", ") + arn.substr(arn.rfind('/') + 1) + " " +
+                   t.last_status + "->" + t.desired_status +
+                   (stopped.count(arn) ? "" : " (not ours)");
         LogWarn("terminator: tasks still running after the settle time",
-                {{"instance", out.instance_id}, {"tasks", static_cast<int64_t>(tasks.size())}});
+                {{"instance", out.instance_id},
+                 {"tasks", static_cast<int64_t>(tasks.size())},
+                 {"which", which}});
+        out.tasks_remaining = static_cast<int>(tasks.size());
         return Status::Ok();
       }
       if (!so.clock_.SleepFor(so.options_.poll_interval, stop)) return CancelledError("stopping");

@@ -9,13 +9,18 @@
 //      it when it stops the task; when every healthy target of a group is on doomed instances
 //      (a mass interruption), they stay until a replacement is healthy or until the deadline
 //      leaves only the deregistration delay and the margin. Tasks of no service (batch) are
-//      stopped at once, with a reason naming the trigger (batch jobs must be idempotent).
+//      stopped at once, with a reason naming the trigger (batch jobs must be idempotent);
+//      for a scale-in (Trigger::kScaleIn: nothing forces the instance out) they are left to
+//      finish until `deadline - margin` and only then stopped.
 //   4. Wait (DescribeTargetHealth every poll_interval) until those targets are no longer
 //      registered or draining, or until `deadline - margin`. While waiting, service tasks
 //      whose targets are drained are stopped as soon as their service runs desiredCount tasks
 //      elsewhere (the replacement is up); lifecycle actions get a heartbeat when less than half
 //      of the hook's heartbeat timeout (or less than the margin plus two polls) remains.
-//   5. StopTask every task still on the instance; wait until none runs (bounded by the deadline).
+//   5. StopTask every task still on the instance (deregistering first the targets of tasks that
+//      got their host port after the first look: a replacement placed here just before
+//      DRAINING); wait until none runs or is stopping (bounded by settle_timeout and the
+//      deadline).
 //   6. CompleteLifecycleAction CONTINUE for every lifecycle action that joined the workflow.
 //
 // Deadline: spot warning + 120 s; a state change's own time (already due: no waiting); a
@@ -63,7 +68,8 @@ struct ServiceOutOptions {
   // Deadline of requests that carry none (rebalance recommendations, manual drains).
   Duration soft_deadline = std::chrono::minutes(10);
   Duration poll_interval = std::chrono::seconds(2);
-  // How long, after the last task is stopped, to wait for ECS to report none running.
+  // How long, after the last task is stopped, to wait for ECS to report none running or
+  // stopping (never past the deadline); tasks still there then are Outcome::tasks_remaining.
   Duration settle_timeout = std::chrono::seconds(60);
   // Concurrent StopTask calls per workflow (ECS's run bucket is shared account-wide).
   int stop_concurrency = 4;
@@ -93,6 +99,7 @@ struct Outcome {
   int batch_tasks_stopped = 0;
   int targets_deregistered = 0;
   int lifecycle_completed = 0;
+  int tasks_remaining = 0;         // still running when the workflow ended (settle time exceeded)
   std::vector<std::string> tasks;  // ARNs found on the instance
   std::string error;
 };

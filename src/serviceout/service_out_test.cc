@@ -245,18 +245,7 @@ TEST_F(MassInterruptionTest, FiveInstancesAtOnceWithServiceOutDropNothing) {
   ServiceOut& so = Engine();
   std::vector<std::shared_ptr<ServiceOut::Handle>> hs;
   for (const auto& v : victims) hs.push_back(so.Submit(Spot(v)));
-  RunUntil(
-      [&] {
-        return std::all_of(hs.begin(), hs.end(),
-                           [](const auto& h) { return ServiceOut::Poll(h).has_value(); });
-      },
-      125);
-  for (const auto& h : hs) {
-    auto o = ServiceOut::Poll(h);
-    ASSERT_TRUE(o.has_value()) << "serviced out before termination";
-    EXPECT_EQ(o->code, OutcomeCode::kServicedOut) << o->error;
-    EXPECT_FALSE(o->deadline_missed);
-  }
+  RunToServicedOut(hs, 125);
   RunFor(400);  // termination, Auto Scaling's replacements, the service back to 20
   int64_t failed = Failed() - failed_before;
   std::printf(
@@ -289,6 +278,79 @@ TEST_F(MassInterruptionTest, TheSameWithDrainingOnlyDropsRequests) {
       static_cast<long long>(failed));
   RecordProperty("failed_draining_only", std::to_string(failed));
   EXPECT_GT(failed, 0);
+}
+
+// Interruptions spread over seconds: ECS places replacements for the first victims on
+// instances whose own warning comes a moment later; those tasks are still PENDING (no host
+// port) when their instance's workflow first looks, and must be deregistered and stopped like
+// the others before the instance goes.
+class StaggeredInterruptionTest : public FleetTest {
+ protected:
+  StaggeredInterruptionTest() {
+    instances_ = 10;
+    web_tasks_ = 30;
+    web_cpu_ = 256;
+  }
+};
+
+TEST_F(StaggeredInterruptionTest, ReplacementsPlacedOnLaterVictimsAreServicedOutToo) {
+  std::vector<std::string> victims = InstanceIds();
+  victims.resize(8);
+  int64_t failed_before = Failed();
+  ServiceOut& so = Engine();
+  std::vector<std::shared_ptr<ServiceOut::Handle>> hs;
+  for (const auto& v : victims) {
+    ASSERT_TRUE(region_->ec2().Interrupt({v}, false).ok());
+    hs.push_back(so.Submit(Spot(v)));
+    RunFor(2);
+  }
+  RunToServicedOut(hs, 125);
+  RunFor(400);
+  auto traffic = *region_->elbv2().Traffic(tg_);
+  EXPECT_EQ(traffic.failed - failed_before, 0)
+      << "cut " << traffic.failed_cut << ", drain end " << traffic.failed_drain_end
+      << ", re-registered " << traffic.failed_reregistered << ", no target "
+      << traffic.failed_no_target << ", refused " << traffic.failed_refused;
+  EXPECT_EQ(Tasks("web").size(), 30u);
+}
+
+// The benchmark's shape in small: every spot instance interrupted, one a second, with room for
+// the replacements in an on-demand group.
+TEST_F(StaggeredInterruptionTest, EverySpotInstanceOneASecondWithOnDemandRoom) {
+  aws::CreateAutoScalingGroupRequest od;
+  od.auto_scaling_group_name = "prod-od";
+  od.launch_template = aws::AsgLaunchTemplate{
+      .launch_template_name = "lt", .instance_type = "m5.2xlarge", .user_data = "ECS_CLUSTER=prod"};
+  od.min_size = od.max_size = 4;
+  od.desired_capacity = 4;
+  od.availability_zones = {"us-east-1a"};
+  ASSERT_TRUE(region_->autoscaling().CreateAutoScalingGroup(od).ok());
+  ASSERT_TRUE(RunUntil([&] { return InstanceIds().size() == 14u; }, 300));
+  std::vector<std::string> victims;
+  for (const auto& id : InstanceIds())
+    if (region_->ec2()
+            .DescribeInstances({.instance_ids = {id}})
+            ->front()
+            .instances.front()
+            .instance_lifecycle == "spot")
+      victims.push_back(id);
+  ASSERT_EQ(victims.size(), 10u);
+  int64_t failed_before = Failed();
+  ServiceOut& so = Engine();
+  std::vector<std::shared_ptr<ServiceOut::Handle>> hs;
+  for (const auto& v : victims) {
+    ASSERT_TRUE(region_->ec2().Interrupt({v}, false).ok());
+    hs.push_back(so.Submit(Spot(v)));
+    RunFor(1);
+  }
+  RunToServicedOut(hs, 125);
+  RunFor(400);
+  auto traffic = *region_->elbv2().Traffic(tg_);
+  EXPECT_EQ(traffic.failed - failed_before, 0)
+      << "cut " << traffic.failed_cut << ", drain end " << traffic.failed_drain_end
+      << ", re-registered " << traffic.failed_reregistered << ", no target "
+      << traffic.failed_no_target << ", refused " << traffic.failed_refused;
+  EXPECT_EQ(Tasks("web").size(), 30u);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <thread>
 
@@ -108,6 +109,22 @@ class FleetTest : public ::testing::Test {
   }
   void RunFor(int seconds) {
     RunUntil([] { return false; }, seconds);
+  }
+  // Runs until every workflow ended (or `seconds`); asserts each was serviced out.
+  void RunToServicedOut(const std::vector<std::shared_ptr<ServiceOut::Handle>>& hs, int seconds) {
+    RunUntil(
+        [&] {
+          return std::all_of(hs.begin(), hs.end(),
+                             [](const auto& h) { return ServiceOut::Poll(h).has_value(); });
+        },
+        seconds);
+    for (const auto& h : hs) {
+      auto o = ServiceOut::Poll(h);
+      ASSERT_TRUE(o.has_value()) << "serviced out before termination";
+      EXPECT_EQ(o->code, OutcomeCode::kServicedOut) << o->error;
+      EXPECT_FALSE(o->deadline_missed) << o->instance_id;
+      EXPECT_EQ(o->tasks_remaining, 0) << o->instance_id;
+    }
   }
   std::optional<Outcome> RunToOutcome(const std::shared_ptr<ServiceOut::Handle>& h, int seconds) {
     RunUntil([&] { return ServiceOut::Poll(h).has_value(); }, seconds);

@@ -474,7 +474,7 @@ TEST_F(RegionFleetClients, Ec2SpotFleetAndInstances) {
   // The booted instances registered in the cluster named in the (base64) user data.
   ASSERT_TRUE(RunUntil([&] { return ContainerInstances("spot").size() == 2; }, 300));
 
-  ASSERT_TRUE(ec2_->ModifySpotFleetRequest(*id, 6).ok());
+  ASSERT_TRUE(ec2_->ModifySpotFleetRequest(*id, 6, "noTermination").ok());
   reqs = ec2_->DescribeSpotFleetRequests({*id});
   ASSERT_TRUE(reqs.ok());
   EXPECT_EQ((*reqs)[0].config.target_capacity, 6);
@@ -504,7 +504,7 @@ TEST_F(RegionFleetClients, Ec2SpotFleetAndInstances) {
   auto unknown = ec2_->TerminateInstances({"i-0000000000000dead"});
   EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound) << unknown.status().ToString();
   EXPECT_EQ(aws::AwsErrorCode(unknown.status()), "InvalidInstanceID.NotFound");
-  auto bad_fleet = ec2_->ModifySpotFleetRequest("sfr-nope", 1);
+  auto bad_fleet = ec2_->ModifySpotFleetRequest("sfr-nope", 1, "");
   EXPECT_EQ(bad_fleet.code(), StatusCode::kNotFound) << bad_fleet.ToString();
 }
 
