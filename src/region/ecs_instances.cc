@@ -225,6 +225,7 @@ void EcsModel::InstanceBooted(const FleetInstance& fi) {
 }
 
 void EcsModel::InstanceTerminated(const std::string& instance_id) {
+  std::lock_guard effects(effects_mu_);
   Effects fx;
   {
     std::lock_guard lock(mu_);
@@ -349,6 +350,7 @@ Result<aws::ContainerInstance> EcsModel::DeregisterContainerInstance(const std::
                                                                      const std::string& ref,
                                                                      bool force) {
   constexpr std::string_view op = "DeregisterContainerInstance";
+  std::lock_guard effects(effects_mu_);
   aws::ContainerInstance view;
   Effects fx;
   {

@@ -232,6 +232,12 @@ class EcsModel final : public aws::Ecs, public ServiceModel, public EcsFleetLink
   RegionContext& ctx_;
   Options options_;
   mutable std::mutex mu_;
+  // Held by every change that has load-balancer effects, from before it takes mu_ until its
+  // effects are applied (RunEffects), so that effects reach ELB in the order of the changes:
+  // without it a StopTask's deregistration on a request thread could overtake the
+  // registration a Tick computed a moment before, leaving a stopped task registered.
+  // Order: effects_mu_ before mu_.
+  std::mutex effects_mu_;
   std::map<std::string, std::unique_ptr<Cluster>> clusters_;          // by name
   std::map<std::string, std::vector<aws::TaskDefinition>> taskdefs_;  // family → revisions
   std::map<std::string, std::vector<aws::EcsTag>> tags_;              // ARN → tags

@@ -232,6 +232,7 @@ Result<aws::ArnPage> EcsModel::ListServices(const std::string& cluster,
 // ---- Tick and the scheduler ----
 
 void EcsModel::Tick() {
+  std::lock_guard effects(effects_mu_);
   TargetStates states;
   ElbFleetLink* elb;
   {

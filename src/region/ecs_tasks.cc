@@ -502,6 +502,7 @@ Result<aws::RunTaskResult> EcsModel::StartTask(const aws::StartTaskRequest& req)
 Result<aws::EcsTask> EcsModel::StopTask(const std::string& cluster, const std::string& task,
                                         const std::string& reason) {
   constexpr std::string_view op = "StopTask";
+  std::lock_guard effects(effects_mu_);
   aws::EcsTask view;
   Effects fx;
   {
