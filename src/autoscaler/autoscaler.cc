@@ -84,9 +84,10 @@ Result<ClusterPolicy> ClusterFromConfig(const ConfigNode& c) {
 }  // namespace
 
 Status AutoscalerOptionsFromConfig(const ConfigNode& sec, AutoscalerOptions& o) {
-  RETURN_IF_ERROR(sec.CheckKeys({"clusters", "interval", "dry_run", "protect_instances",
-                                 "reserved_memory", "capacity_queue", "dead_letter_queue",
-                                 "capacity_hold", "scale_in_deadline", "metrics_listen"}));
+  RETURN_IF_ERROR(
+      sec.CheckKeys({"clusters", "interval", "dry_run", "protect_instances", "reserved_memory",
+                     "reservation_source", "capacity_queue", "dead_letter_queue", "capacity_hold",
+                     "scale_in_deadline", "metrics_listen"}));
   ASSIGN_OR_RETURN(o.interval, sec.Dur("interval", o.interval));
   if (o.interval <= Duration::zero())
     return InvalidArgumentError(sec.Where() + ": interval must be positive");
@@ -94,6 +95,9 @@ Status AutoscalerOptionsFromConfig(const ConfigNode& sec, AutoscalerOptions& o) 
   ASSIGN_OR_RETURN(o.protect_instances, sec.Bool("protect_instances", o.protect_instances));
   ASSIGN_OR_RETURN(int64_t reserved, sec.Bytes("reserved_memory", o.reserved_memory_mib << 20));
   o.reserved_memory_mib = reserved >> 20;
+  ASSIGN_OR_RETURN(o.reservation_source, sec.String("reservation_source", o.reservation_source));
+  if (o.reservation_source != "ecs" && o.reservation_source != "cloudwatch")
+    return InvalidArgumentError(sec.Where() + ": reservation_source must be ecs or cloudwatch");
   ASSIGN_OR_RETURN(o.capacity.queue_url, sec.String("capacity_queue", o.capacity.queue_url));
   ASSIGN_OR_RETURN(o.capacity.dead_letter_queue_url,
                    sec.String("dead_letter_queue", o.capacity.dead_letter_queue_url));
@@ -150,6 +154,9 @@ const std::vector<ClusterPolicy>& Autoscaler::clusters() const { return options_
 
 Status Autoscaler::Resolve() {
   if (resolved_) return Status::Ok();
+  if (options_.reservation_source == "cloudwatch" && !clients_.cloudwatch)
+    return InvalidArgumentError(
+        "autoscaler: reservation_source cloudwatch needs a CloudWatch client");
   std::optional<std::vector<aws::SpotFleetRequestConfig>> fleets;
   for (ClusterPolicy& p : options_.clusters) {
     for (GroupConfig& g : p.groups) {
@@ -317,6 +324,8 @@ Status Autoscaler::EvaluateOnce() {
       continue;
     }
     view->capacity_requests = capacity_->Pending(c.config.cluster);
+    if (options_.reservation_source == "cloudwatch")
+      view->metric_reservation = ReadMetricReservation(c.config.cluster);
     if (options_.protect_instances) {
       if (!options_.dry_run) Protect(c, *view);
       for (InstanceView& i : view->instances) i.scale_in_protected = false;  // ours
@@ -394,6 +403,41 @@ Status Autoscaler::ScaleOut(Cluster& c, const ClusterView& view, const Decision&
   }
   std::erase_if(c.answered, [&](const std::string& id) { return !still.count(id); });
   return first;
+}
+
+std::optional<MetricReservation> Autoscaler::ReadMetricReservation(const std::string& cluster) {
+  auto& fallbacks = metrics_.AddCounter(
+      "steady_autoscaler_metric_fallbacks_total",
+      "Evaluations that read reservation from ECS because CloudWatch had no figure.", {"cluster"});
+  const Time now = clock_.Now();
+  auto latest = [&](const char* metric) -> std::optional<double> {
+    aws::GetMetricStatisticsRequest r;
+    r.namespace_ = "AWS/ECS";
+    r.metric_name = metric;
+    r.dimensions = {{"ClusterName", cluster}};
+    r.start_time = now - std::chrono::minutes(3);
+    r.end_time = now;
+    r.period = 60;
+    r.statistics = {"Maximum"};
+    auto got = clients_.cloudwatch->GetMetricStatistics(r);
+    if (!got.ok()) {
+      LogWarn("autoscaler: CloudWatch read failed",
+              {{"cluster", cluster}, {"metric", metric}, {"error", got.status().ToString()}});
+      return std::nullopt;
+    }
+    std::optional<double> v;
+    std::optional<Time> at;
+    for (const aws::Datapoint& d : got->datapoints)
+      if (d.maximum && (!at || d.timestamp > *at)) at = d.timestamp, v = d.maximum;
+    return v;
+  };
+  auto cpu = latest("CPUReservation");
+  auto memory = cpu ? latest("MemoryReservation") : std::nullopt;
+  if (!cpu || !memory) {
+    fallbacks.With({cluster}).Inc();
+    return std::nullopt;
+  }
+  return MetricReservation{*cpu, *memory};
 }
 
 void Autoscaler::Protect(Cluster& c, const ClusterView& view) {

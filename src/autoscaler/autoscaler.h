@@ -42,6 +42,7 @@
 #include "autoscaler/observer.h"
 #include "autoscaler/policy.h"
 #include "aws/autoscaling.h"
+#include "aws/cloudwatch.h"
 #include "aws/ec2.h"
 #include "aws/ecs.h"
 #include "aws/elbv2.h"
@@ -62,6 +63,11 @@ struct AutoscalerOptions {
   Duration interval = std::chrono::seconds(1);
   bool dry_run = false;
   bool protect_instances = false;
+  // Where the reservation signal reads: "ecs" (registered vs remaining resources of the
+  // container instances, no lag) or "cloudwatch" (AWS/ECS CPUReservation/MemoryReservation of
+  // the cluster, the latest 1-minute Maximum of the last 3 minutes; when there is none, or the
+  // call fails, ECS's figures are used and the fallback is counted).
+  std::string reservation_source = "ecs";
   int64_t reserved_memory_mib = 0;     // ECS_RESERVED_MEMORY of the instances
   CapacityRequests::Options capacity;  // queue URLs (names are resolved by the caller)
   serviceout::ServiceOutOptions service_out;
@@ -75,7 +81,8 @@ struct AutoscalerClients {
   aws::Ec2& ec2;
   aws::AutoScaling& autoscaling;
   aws::Elbv2& elb;
-  aws::Sqs* sqs = nullptr;  // null: no capacity queue
+  aws::Sqs* sqs = nullptr;                // null: no capacity queue
+  aws::CloudWatch* cloudwatch = nullptr;  // needed by reservation_source "cloudwatch"
 };
 
 class Autoscaler {
@@ -113,6 +120,7 @@ class Autoscaler {
   void StartScaleIn(Cluster& c, const ClusterView& view, const Decision::Victim& v);
   void ReapScaleIns();
   void Protect(Cluster& c, const ClusterView& view);
+  std::optional<MetricReservation> ReadMetricReservation(const std::string& cluster);
   const GroupConfig* FindGroup(const Cluster& c, const std::string& name) const;
 
   AutoscalerOptions options_;

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "region/autoscaling_model.h"
+#include "region/cloudwatch_model.h"
 #include "region/ec2_model.h"
 #include "region/ecs_model.h"
 #include "region/elbv2_model.h"
@@ -218,6 +219,43 @@ TEST_F(AutoscalerTest, StalledServiceScalesOutAfterItsGraceAndGetsPlaced) {
   // Never past the group maxima, and the ratio is kept.
   EXPECT_LE(OdDesired(), 10);
   EXPECT_GE(a.LastDecision("prod").signals.size(), 0u);
+}
+
+TEST_F(AutoscalerTest, ReservationFromCloudWatchWhenAsked) {
+  region::CloudWatchModel* cw = nullptr;
+  for (region::ServiceModel* m : region_->models())
+    if (auto* c = dynamic_cast<region::CloudWatchModel*>(m)) cw = c;
+  ASSERT_NE(cw, nullptr);
+  AutoscalerOptions o = Options();
+  o.reservation_source = "cloudwatch";
+  scaler_ = std::make_unique<Autoscaler>(
+      o,
+      AutoscalerClients{region_->ecs(), region_->ec2(), region_->autoscaling(), region_->elbv2(),
+                        nullptr, cw},
+      clock_, metrics_);
+  ASSERT_TRUE(scaler_->Resolve().ok());
+  // No figure yet (the region publishes once a minute): ECS's idle cluster, no change, counted.
+  ASSERT_TRUE(scaler_->EvaluateOnce().ok());
+  EXPECT_TRUE(scaler_->LastDecision("prod").desired.empty());
+  EXPECT_NE(metrics_.Render().find("steady_autoscaler_metric_fallbacks_total{cluster=\"prod\"} 1"),
+            std::string::npos);
+  // CloudWatch says the cluster is full, although ECS shows it idle: the metric decides.
+  for (const char* metric : {"CPUReservation", "MemoryReservation"}) {
+    aws::PutMetricDataRequest put;
+    put.namespace_ = "AWS/ECS";
+    aws::MetricDatum datum;
+    datum.metric_name = metric;
+    datum.dimensions = {{"ClusterName", "prod"}};
+    datum.timestamp = clock_.Now() - seconds(30);
+    datum.value = 100;
+    datum.unit = "Percent";
+    put.metric_data = {datum};
+    ASSERT_TRUE(cw->Publish(put).ok());  // as the region publishes AWS/ECS itself
+  }
+  ASSERT_TRUE(scaler_->EvaluateOnce().ok());
+  Decision d = scaler_->LastDecision("prod");
+  EXPECT_FALSE(d.desired.empty()) << d.reason;
+  EXPECT_GT(OdDesired() + SpotTarget(), 2);
 }
 
 TEST_F(AutoscalerTest, DryRunDecidesButChangesNothing) {

@@ -200,6 +200,11 @@ Decision Policy::Evaluate(const ClusterView& view, int scaling_in) {
       low_since_.erase(p);
       continue;
     }
+    if (view.metric_reservation) {  // CloudWatch's figures, cluster-wide
+      u.reserved.cpu = static_cast<int64_t>(view.metric_reservation->cpu / 100 * u.registered.cpu);
+      u.reserved.memory =
+          static_cast<int64_t>(view.metric_reservation->memory / 100 * u.registered.memory);
+    }
     const double cpu = Percent(u.reserved.cpu, u.registered.cpu);
     const double mem = Percent(u.reserved.memory, u.registered.memory);
     u.high = cpu > out || mem > out;

@@ -83,6 +83,13 @@ struct CapacityRequest {
   Time received{};
 };
 
+// The cluster's CPUReservation/MemoryReservation (percent) as CloudWatch last reported them
+// (AWS/ECS, ClusterName), when the autoscaler is told to read reservation there.
+struct MetricReservation {
+  double cpu = 0;
+  double memory = 0;
+};
+
 struct ClusterView {
   std::string cluster;
   Time at{};
@@ -90,6 +97,9 @@ struct ClusterView {
   std::vector<InstanceView> instances;  // of the configured groups only
   std::vector<ServiceView> services;
   std::vector<CapacityRequest> capacity_requests;
+  // Set: the reservation signal uses these cluster-wide figures for both purchase options
+  // instead of the instances' registered/remaining resources (which still size the steps).
+  std::optional<MetricReservation> metric_reservation;
 };
 
 }  // namespace steady::autoscaler

@@ -99,9 +99,10 @@ void RunAutoscaler(const GlobalOptions& global, const AutoscalerFlags& f) {
   }
   auto endpoint = StartMetricsEndpoint(metrics_listen, registry);
   if (!endpoint.ok()) Fail(endpoint.status());
-  autoscaler::Autoscaler scaler(
-      o, {*clients->ecs, *clients->ec2, *clients->autoscaling, *clients->elbv2, clients->sqs.get()},
-      SystemClock::Get(), registry);
+  autoscaler::Autoscaler scaler(o,
+                                {*clients->ecs, *clients->ec2, *clients->autoscaling,
+                                 *clients->elbv2, clients->sqs.get(), clients->cloudwatch.get()},
+                                SystemClock::Get(), registry);
   if (Status s = scaler.Start(); !s.ok()) Fail(s);
   std::printf(
       "steady autoscaler: %zu clusters on %s, every %.1f s%s; metrics on "

@@ -2,6 +2,7 @@
 
 #include "aws/autoscaling_client.h"
 #include "aws/aws_context.h"
+#include "aws/cloudwatch_client.h"
 #include "aws/ec2_client.h"
 #include "aws/ecs_client.h"
 #include "aws/elbv2_client.h"
@@ -27,11 +28,13 @@ Result<AwsClients> OpenAwsClients(Clock& clock, MetricsRegistry& metrics,
   ASSIGN_OR_RETURN(aws::AwsTransport * asg, c.context->Transport(aws::AutoScalingService()));
   ASSIGN_OR_RETURN(aws::AwsTransport * elb, c.context->Transport(aws::Elbv2Service()));
   ASSIGN_OR_RETURN(aws::AwsTransport * sqs, c.context->Transport(aws::SqsService()));
+  ASSIGN_OR_RETURN(aws::AwsTransport * cw, c.context->Transport(aws::CloudWatchService()));
   c.ecs = std::make_unique<aws::EcsClient>(*ecs);
   c.ec2 = std::make_unique<aws::Ec2Client>(*ec2);
   c.autoscaling = std::make_unique<aws::AutoScalingClient>(*asg);
   c.elbv2 = std::make_unique<aws::Elbv2Client>(*elb);
   c.sqs = std::make_unique<aws::SqsClient>(*sqs);
+  c.cloudwatch = std::make_unique<aws::CloudWatchClient>(*cw);
   return c;
 }
 

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "aws/autoscaling.h"
+#include "aws/cloudwatch.h"
 #include "aws/ec2.h"
 #include "aws/ecs.h"
 #include "aws/elbv2.h"
@@ -28,6 +29,7 @@ struct AwsClients {
   std::unique_ptr<aws::AutoScaling> autoscaling;
   std::unique_ptr<aws::Elbv2> elbv2;
   std::unique_ptr<aws::Sqs> sqs;
+  std::unique_ptr<aws::CloudWatch> cloudwatch;
   AwsClients();
   AwsClients(AwsClients&&) noexcept;
   ~AwsClients();

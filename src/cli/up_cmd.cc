@@ -249,10 +249,10 @@ void AddUpCommand(CLI::App& app, const GlobalOptions& /*global*/) {
       throw CLI::RuntimeError(1);
     }
     aso.capacity.queue_url = *capacity_url;
-    autoscaler::Autoscaler scaler(
-        aso,
-        {*clients->ecs, *clients->ec2, *clients->autoscaling, *clients->elbv2, clients->sqs.get()},
-        SystemClock::Get(), registry);
+    autoscaler::Autoscaler scaler(aso,
+                                  {*clients->ecs, *clients->ec2, *clients->autoscaling,
+                                   *clients->elbv2, clients->sqs.get(), clients->cloudwatch.get()},
+                                  SystemClock::Get(), registry);
     if (Status s = scaler.Start(); !s.ok()) {
       LogError("up: cannot start the autoscaler", {{"error", s.ToString()}});
       throw CLI::RuntimeError(1);

@@ -483,7 +483,10 @@ struct ServiceOut::Workflow {
   // Stops what is left (deregistering any target still registered first) and waits until
   // nothing runs.
   Status StopRemaining() {
-    RETURN_IF_ERROR(LoadTasks());
+    // Tasks ECS is stopping itself (its own replacement of DRAINING tasks: RUNNING, desired
+    // STOPPED) are taken too: their targets are deregistered if still registered, and they are
+    // stopped now rather than when ECS gets to it, which may be after the host is gone.
+    RETURN_IF_ERROR(LoadTasks(/*stopping=*/true));
     RETURN_IF_ERROR(FindTargets());
     std::map<std::string, std::vector<Target*>> left;
     for (Target& t : targets)
