@@ -373,8 +373,9 @@ struct ServiceOut::Workflow {
   // DeregisterTargets for `list`. ELBv2 refuses the whole call (InvalidTarget) when one of them
   // is not registered: a task that became RUNNING a moment ago and that ECS has not registered
   // yet. Then each is asked alone; one not registered stays pending (ECS will register it, and
-  // it is deregistered on a later round), or with `final` (its task is being stopped, which ECS
-  // does not register) counts as done.
+  // it is deregistered on a later round) unless its task is no longer desired RUNNING (ECS
+  // deregistered it itself and the target is gone), or with `final` (its task is being
+  // stopped, which ECS does not register) counts as done.
   Status Deregister(const std::string& group, const std::vector<Target*>& list, bool final) {
     auto not_registered = [](const Status& s) {
       return s.code() == StatusCode::kInvalidArgument &&
@@ -398,7 +399,8 @@ struct ServiceOut::Workflow {
     if (!not_registered(s)) return s.WithContext("DeregisterTargets " + group);
     for (Target* t : list) {
       Status one = list.size() == 1 ? s : ask({t});
-      if (one.ok() || one.code() == StatusCode::kNotFound || (final && not_registered(one)))
+      if (one.ok() || one.code() == StatusCode::kNotFound ||
+          (not_registered(one) && (final || !tasks.count(t->task_arn))))
         done(t);
       else if (!not_registered(one))
         return one.WithContext("DeregisterTargets " + group);
