@@ -135,7 +135,36 @@ struct Autoscaler::ScaleIn {
 
 Autoscaler::Autoscaler(AutoscalerOptions options, AutoscalerClients clients, Clock& clock,
                        MetricsRegistry& metrics)
-    : options_(std::move(options)), clients_(clients), clock_(clock), metrics_(metrics) {
+    : options_(std::move(options)), clients_(clients), clock_(clock) {
+  m_.errors =
+      &metrics.AddCounter("steady_autoscaler_errors_total",
+                          "Failed AWS calls of the autoscaler, by operation.", {"cluster", "op"});
+  m_.signals =
+      &metrics.AddCounter("steady_autoscaler_signals_total",
+                          "Scaling signals seen at evaluations, by kind.", {"cluster", "kind"});
+  m_.decisions =
+      &metrics.AddCounter("steady_autoscaler_decisions_total",
+                          "Scaling decisions, by direction (out, in).", {"cluster", "direction"});
+  m_.scaled_in = &metrics.AddCounter("steady_autoscaler_scaled_in_total",
+                                     "Instances scaled in, by result (terminated, reverted).",
+                                     {"cluster", "result"});
+  m_.fallbacks = &metrics.AddCounter(
+      "steady_autoscaler_metric_fallbacks_total",
+      "Evaluations that read reservation from ECS because CloudWatch had no figure.", {"cluster"});
+  m_.pending = &metrics.AddGauge(
+      "steady_autoscaler_pending_tasks",
+      "Tasks waiting for capacity (stalled services, capacity requests) at the last evaluation.",
+      {"cluster"});
+  m_.desired =
+      &metrics.AddGauge("steady_autoscaler_desired_capacity",
+                        "Desired capacity of each group at the last evaluation.", {"group"});
+  m_.scaling_in =
+      &metrics.AddGauge("steady_autoscaler_scaling_in",
+                        "Instances being scaled in (service-out running).", {"cluster"});
+  m_.reaction = &metrics.AddHistogram(
+      "steady_autoscaler_reaction_seconds",
+      "From a capacity request (RunTask failed for lack of resources) received to the capacity "
+      "requested for it.");
   for (const ClusterPolicy& p : options_.clusters) options_.capacity.clusters.insert(p.cluster);
   capacity_ = std::make_unique<CapacityRequests>(options_.capacity, clients_.sqs, clock, metrics);
   serviceout::InstanceLocator::Options lo;
@@ -293,25 +322,12 @@ const GroupConfig* Autoscaler::FindGroup(const Cluster& c, const std::string& na
 Status Autoscaler::EvaluateOnce() {
   RETURN_IF_ERROR(Resolve());
   ReapScaleIns();
-  auto& errors =
-      metrics_.AddCounter("steady_autoscaler_errors_total",
-                          "Failed AWS calls of the autoscaler, by operation.", {"cluster", "op"});
-  auto& signals =
-      metrics_.AddCounter("steady_autoscaler_signals_total",
-                          "Scaling signals seen at evaluations, by kind.", {"cluster", "kind"});
-  auto& decisions =
-      metrics_.AddCounter("steady_autoscaler_decisions_total",
-                          "Scaling decisions, by direction (out, in).", {"cluster", "direction"});
-  auto& pending = metrics_.AddGauge("steady_autoscaler_pending_tasks",
-                                    "Tasks waiting for capacity (stalled services, capacity "
-                                    "requests) at the last evaluation.",
-                                    {"cluster"});
-  auto& desired =
-      metrics_.AddGauge("steady_autoscaler_desired_capacity",
-                        "Desired capacity of each group at the last evaluation.", {"group"});
-  auto& scaling_in =
-      metrics_.AddGauge("steady_autoscaler_scaling_in",
-                        "Instances being scaled in (service-out running).", {"cluster"});
+  auto& errors = *m_.errors;
+  auto& signals = *m_.signals;
+  auto& decisions = *m_.decisions;
+  auto& pending = *m_.pending;
+  auto& desired = *m_.desired;
+  auto& scaling_in = *m_.scaling_in;
   Status first_error = Status::Ok();
   for (auto& cp : clusters_) {
     Cluster& c = *cp;
@@ -372,9 +388,7 @@ Status Autoscaler::EvaluateOnce() {
 
 Status Autoscaler::ScaleOut(Cluster& c, const ClusterView& view, const Decision& d) {
   if (d.desired.empty()) return Status::Ok();
-  auto& errors =
-      metrics_.AddCounter("steady_autoscaler_errors_total",
-                          "Failed AWS calls of the autoscaler, by operation.", {"cluster", "op"});
+  auto& errors = *m_.errors;
   Status first = Status::Ok();
   for (const auto& [name, n] : d.desired) {
     const GroupConfig* g = FindGroup(c, name);
@@ -391,10 +405,7 @@ Status Autoscaler::ScaleOut(Cluster& c, const ClusterView& view, const Decision&
   }
   // Reaction time: from a capacity request's arrival to the first capacity request that
   // follows it.
-  auto& reaction = metrics_.AddHistogram(
-      "steady_autoscaler_reaction_seconds",
-      "From a capacity request (RunTask failed for lack of resources) received to the capacity "
-      "requested for it.");
+  auto& reaction = *m_.reaction;
   std::set<std::string> still;
   for (const CapacityRequest& r : view.capacity_requests) {
     still.insert(r.task_id);
@@ -406,9 +417,7 @@ Status Autoscaler::ScaleOut(Cluster& c, const ClusterView& view, const Decision&
 }
 
 std::optional<MetricReservation> Autoscaler::ReadMetricReservation(const std::string& cluster) {
-  auto& fallbacks = metrics_.AddCounter(
-      "steady_autoscaler_metric_fallbacks_total",
-      "Evaluations that read reservation from ECS because CloudWatch had no figure.", {"cluster"});
+  auto& fallbacks = *m_.fallbacks;
   const Time now = clock_.Now();
   auto latest = [&](const char* metric) -> std::optional<double> {
     aws::GetMetricStatisticsRequest r;
@@ -498,12 +507,8 @@ void Autoscaler::ReapScaleIns() {
     std::lock_guard lock(mu_);
     for (const auto& s : scale_ins_) done.push_back(s.get());
   }
-  auto& errors =
-      metrics_.AddCounter("steady_autoscaler_errors_total",
-                          "Failed AWS calls of the autoscaler, by operation.", {"cluster", "op"});
-  auto& terminated = metrics_.AddCounter("steady_autoscaler_scaled_in_total",
-                                         "Instances scaled in, by result (terminated, reverted).",
-                                         {"cluster", "result"});
+  auto& errors = *m_.errors;
+  auto& terminated = *m_.scaled_in;
   std::set<ScaleIn*> finished;
   for (ScaleIn* s : done) {
     auto outcome = serviceout::ServiceOut::Poll(s->handle);

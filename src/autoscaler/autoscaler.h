@@ -126,7 +126,11 @@ class Autoscaler {
   AutoscalerOptions options_;
   AutoscalerClients clients_;
   Clock& clock_;
-  MetricsRegistry& metrics_;
+  struct {  // registered once, in the constructor
+    MetricFamily<Counter>*errors, *signals, *decisions, *scaled_in, *fallbacks;
+    MetricFamily<Gauge>*pending, *desired, *scaling_in;
+    MetricFamily<Histogram>* reaction;
+  } m_{};
   std::unique_ptr<CapacityRequests> capacity_;
   std::unique_ptr<serviceout::InstanceLocator> locator_;
   std::unique_ptr<serviceout::ServiceOut> service_out_;
