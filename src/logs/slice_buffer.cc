@@ -22,6 +22,7 @@
 #include "base/log.h"
 #include "base/time_format.h"
 #include "logs/gzip.h"
+#include "logs/layout.h"
 #include "logs/slice_buffer_testing.h"
 
 namespace steady::logs {
@@ -73,46 +74,9 @@ Status ValidateSegment(std::string_view what, std::string_view s) {
   return Status::Ok();
 }
 
-std::string MinuteStamp(int64_t minute) {
-  CivilTime c = ToCivil(FromUnixSeconds(static_cast<double>(minute) * 60));
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d%02d%02d%02d%02d", c.year, c.month, c.day, c.hour, c.minute);
-  return buf;
-}
-
 // "<YYYYmmddHHMM>_<index>_<uuid>" (the file name without its suffix).
 std::string SliceBaseName(int64_t minute, uint64_t index, std::string_view uuid) {
-  return MinuteStamp(minute) + "_" + std::to_string(index) + "_" + std::string(uuid);
-}
-
-struct ParsedName {
-  int64_t minute = 0;
-  uint64_t index = 0;
-  std::string uuid;
-};
-
-// Parses "<YYYYmmddHHMM>_<index>_<uuid>"; false if it is not one of ours.
-bool ParseBaseName(std::string_view base, ParsedName* out) {
-  if (base.size() < 12 + 1 + 1 + 1 + 1 || base[12] != '_') return false;
-  int v[5];
-  const int widths[5] = {4, 2, 2, 2, 2};
-  size_t pos = 0;
-  for (int i = 0; i < 5; ++i) {
-    auto r = std::from_chars(base.data() + pos, base.data() + pos + widths[i], v[i]);
-    if (r.ec != std::errc() || r.ptr != base.data() + pos + widths[i]) return false;
-    pos += widths[i];
-  }
-  if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 || v[4] > 59) return false;
-  std::string_view rest = base.substr(13);
-  size_t us = rest.find('_');
-  if (us == 0 || us == std::string_view::npos || us + 1 >= rest.size()) return false;
-  auto r = std::from_chars(rest.data(), rest.data() + us, out->index);
-  if (r.ec != std::errc() || r.ptr != rest.data() + us) return false;
-  out->uuid = std::string(rest.substr(us + 1));
-  if (out->uuid.find('/') != std::string::npos) return false;
-  Time t = FromCivil(CivilTime{v[0], v[1], v[2], v[3], v[4], 0, 0});
-  out->minute = std::chrono::duration_cast<std::chrono::minutes>(t.time_since_epoch()).count();
-  return true;
+  return FormatBaseName(ObjectBaseName{minute, index, std::string(uuid)});
 }
 
 Result<std::string> ReadFile(const std::string& path) {
@@ -205,23 +169,8 @@ void SetSliceBufferWriteFn(WriteFn fn) { g_write_fn.store(fn); }
 
 std::string SliceBuffer::ObjectKey(std::string_view key_prefix, const SliceId& id, uint64_t index,
                                    std::string_view uuid) {
-  while (!key_prefix.empty() && key_prefix.back() == '/') key_prefix.remove_suffix(1);
-  CivilTime c = ToCivil(FromUnixSeconds(static_cast<double>(id.minute) * 60));
-  char date[32];
-  std::snprintf(date, sizeof date, "%04d/%02d/%02d/", c.year, c.month, c.day);
-  std::string key;
-  if (!key_prefix.empty()) {
-    key += key_prefix;
-    key += '/';
-  }
-  key += id.family;
-  key += '/';
-  key += id.container;
-  key += '/';
-  key += date;
-  key += SliceBaseName(id.minute, index, uuid);
-  key += kSealedSuffix;
-  return key;
+  return FormatServiceLogKey(ServiceLogKey{std::string(key_prefix), id.family, id.container,
+                                           ObjectBaseName{id.minute, index, std::string(uuid)}});
 }
 
 namespace {
@@ -730,16 +679,18 @@ Status BufferImpl::RecoverFile(const std::string& dir, const std::string& family
   }
   bool is_open = EndsWith(nv, kOpenSuffix);
   bool is_sealed = !is_open && EndsWith(nv, kSealedSuffix);
-  ParsedName parsed;
-  if (!(is_open || is_sealed) ||
-      !ParseBaseName(nv.substr(0, nv.size() - (is_open ? kOpenSuffix : kSealedSuffix).size()),
-                     &parsed)) {
+  std::optional<ObjectBaseName> parsed;
+  if (is_open || is_sealed) {
+    parsed =
+        ParseBaseName(nv.substr(0, nv.size() - (is_open ? kOpenSuffix : kSealedSuffix).size()));
+  }
+  if (!parsed) {
     LogWarn("slice buffer: ignoring unknown file", {{"path", path}});
     return Status::Ok();
   }
-  SliceId id{family, container, parsed.minute};
+  SliceId id{family, container, parsed->minute};
   uint64_t& next = next_index_[RouteKey(id)];
-  next = std::max(next, parsed.index + 1);
+  next = std::max(next, parsed->index + 1);
 
   uint64_t size = 0;
   std::string sealed_path = path;
@@ -777,7 +728,7 @@ Status BufferImpl::RecoverFile(const std::string& dir, const std::string& family
   }
   SealedSlice s;
   s.path = sealed_path;
-  s.key = ObjectKey(options_.key_prefix, id, parsed.index, parsed.uuid);
+  s.key = ObjectKey(options_.key_prefix, id, parsed->index, parsed->uuid);
   s.bytes = size;
   sealed_[s.path] = s;
   AddBytes(static_cast<int64_t>(size));
