@@ -84,7 +84,7 @@ EOF
 sleep 5
 
 mport=$(free_port)
-"$steady" --log-format json terminator --endpoint-url "$ep" --cluster mass --queue mass-events \
+"$steady" --log-format json --log-level "${STEADY_BENCH_LOG_LEVEL:-info}" terminator --endpoint-url "$ep" --cluster mass --queue mass-events \
   --dead-letter-queue mass-dlq --metrics-listen "127.0.0.1:$mport" \
   >"$tmp/terminator.out" 2>"$tmp/terminator.err" &
 pids+=($!)

@@ -211,10 +211,25 @@ struct EcsModel::Placed {
   std::string task_arn;
 };
 
+// Load balancer calls decided under the lock, made after it in the order they were decided: a
+// task registered and displaced in the same scheduler pass must reach the load balancer as a
+// registration followed by a deregistration, never the other way round.
 struct EcsModel::Effects {
-  std::vector<std::pair<std::string, std::vector<FleetTarget>>> register_targets;
-  std::vector<std::pair<std::string, std::vector<FleetTarget>>> deregister_targets;
-  std::vector<FleetTarget> down;
+  enum class Kind { kRegister, kDeregister, kDown };
+  struct Op {
+    Kind kind;
+    std::string group;  // empty for kDown
+    FleetTarget target;
+  };
+  std::vector<Op> ops;
+  void Register(const std::string& group, const FleetTarget& t) {
+    ops.push_back({Kind::kRegister, group, t});
+  }
+  void Deregister(const std::string& group, const FleetTarget& t) {
+    ops.push_back({Kind::kDeregister, group, t});
+  }
+  void Down(const FleetTarget& t) { ops.push_back({Kind::kDown, "", t}); }
+  size_t size() const { return ops.size(); }
 };
 
 namespace ecs {

@@ -285,8 +285,7 @@ void EcsModel::Tick() {
             svc.idle->states == inputs.states)
           continue;
         const uint64_t seq_before = last_seq_;
-        const size_t fx_before =
-            fx.register_targets.size() + fx.deregister_targets.size() + fx.down.size();
+        const size_t fx_before = fx.size();
         std::vector<Task*> tasks;
         if (auto it = c->tasks_by_service.find(sn); it != c->tasks_by_service.end()) {
           tasks.reserve(it->second.size());
@@ -295,8 +294,7 @@ void EcsModel::Tick() {
         view.placing = false;
         ScheduleLocked(*c, svc, now, view, std::move(tasks), fx);
         const bool placing = view.placing;
-        const size_t fx_after =
-            fx.register_targets.size() + fx.deregister_targets.size() + fx.down.size();
+        const size_t fx_after = fx.size();
         // (A recorded service is a new Svc, without `idle`: it is looked at again.)
         Svc& after = c->services.at(sn);
         if (last_seq_ == seq_before && fx_after == fx_before && !placing)
@@ -375,7 +373,7 @@ void EcsModel::ScheduleLocked(Cluster& c, Svc& stored, Time now, const TickView&
     Task copy = t;
     copy.registered = true;
     for (auto& [tg, target] : ecs::TaskTargets(t.t, t.instance_id, lbs)) {
-      fx.register_targets.push_back({tg, {target}});
+      fx.Register(tg, target);
       AddEventLocked(s, "(service " + name + ") registered 1 targets in (target-group " + tg + ")",
                      now);
     }
@@ -485,7 +483,7 @@ void EcsModel::ScheduleLocked(Cluster& c, Svc& stored, Time now, const TickView&
       copy.deregistering = true;
       copy.t.desired_status = "STOPPED";
       for (auto& [tg, target] : ecs::TaskTargets(t->t, t->instance_id, lbs)) {
-        fx.deregister_targets.push_back({tg, {target}});
+        fx.Deregister(tg, target);
         AddEventLocked(
             s, "(service " + name + ") deregistered 1 targets in (target-group " + tg + ")", now);
       }
@@ -606,7 +604,7 @@ void EcsModel::ReleaseLostTargetsLocked(Cluster& c, const TargetStates& states, 
       if (st && (*st == "healthy" || *st == "initial")) noticed = false;
     }
     if (!noticed) continue;
-    for (const auto& [tg, target] : targets) fx.deregister_targets.push_back({tg, {target}});
+    for (const auto& [tg, target] : targets) fx.Deregister(tg, target);
     Task copy = t;
     copy.registered = false;
     ++copy.t.version;

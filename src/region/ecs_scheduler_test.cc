@@ -145,6 +145,47 @@ TEST_F(EcsSchedulerTest, DrainingInstanceIsReplacedNewBeforeOldAndDeregisteredBe
   EXPECT_EQ(s.events.front().message, "(service web) has reached a steady state.");
 }
 
+// A task that turns RUNNING on an instance already DRAINING, with its replacement started, is
+// registered and displaced in the same scheduler pass: the load balancer must see the
+// registration first, or the deregistration is lost, the target stays in service and ECS waits
+// for it to drain (the task is never stopped). Which second DRAINING must come for that depends
+// on the task's start-up delays: every offset is tried, and one must hit the same pass.
+TEST_F(EcsSchedulerTest, TaskRegisteredAndDisplacedInOnePassReachesTheElbInThatOrder) {
+  std::string td = Register("web", 256, 256, 8080);
+  bool same_pass_seen = false;
+  for (int drain_after = 0; drain_after <= 5; ++drain_after) {
+    SCOPED_TRACE("DRAINING after " + std::to_string(drain_after) + " s");
+    const std::string cluster = "d" + std::to_string(drain_after);
+    ASSERT_TRUE(ecs_->CreateCluster(cluster, {}).ok());
+    const std::string ia = "i-a" + cluster, ib = "i-b" + cluster;
+    std::string a = Boot(ia, "us-east-1a", 2, 4096, cluster);
+    aws::CreateServiceRequest req;
+    req.cluster = cluster;
+    req.service_name = "web";
+    req.task_definition = td;
+    req.desired_count = 1;
+    req.load_balancers = {{kTg, "app", 8080}};
+    ASSERT_TRUE(ecs_->CreateService(req).ok());
+    Advance(seconds(drain_after));
+    Boot(ib, "us-east-1b", 2, 4096, cluster);
+    ASSERT_TRUE(ecs_->UpdateContainerInstancesState(cluster, {a}, "DRAINING").ok());
+    Advance(seconds(60));
+    std::vector<FakeElb::Call> on_a;
+    for (const auto& c : elb_.calls)
+      if (c.target.id == ia) on_a.push_back(c);
+    if (!on_a.empty()) {
+      EXPECT_EQ(on_a.front().what, "register");
+      EXPECT_EQ(on_a.back().what, "deregister");
+      EXPECT_NE(elb_.TargetState(kTg, on_a.front().target), "healthy");
+      if (on_a.size() >= 2 && on_a[0].at == on_a[1].at) same_pass_seen = true;
+    }
+    auto left = Tasks(cluster, "RUNNING", "web");
+    ASSERT_EQ(left.size(), 1u);
+    EXPECT_NE(left[0].container_instance_arn, a);  // nothing left on the drained instance
+  }
+  EXPECT_TRUE(same_pass_seen);
+}
+
 TEST_F(EcsSchedulerTest, StopTaskOfARegisteredTaskDropsItsTargetAtOnce) {
   Boot("i-a", "us-east-1a");
   std::string td = Register("web", 256, 256, 8080);

@@ -323,8 +323,8 @@ void EcsModel::StopLocked(Cluster& c, Task& t, const std::string& stop_code,
     auto s = c.services.find(t.service);
     if (s != c.services.end())
       for (auto& [tg, target] : ecs::TaskTargets(t.t, t.instance_id, s->second.s.load_balancers)) {
-        fx.down.push_back(target);
-        if (!host_lost) fx.deregister_targets.push_back({tg, {target}});
+        fx.Down(target);
+        if (!host_lost) fx.Deregister(tg, target);
       }
     keep_registered = host_lost;
   }
@@ -417,9 +417,13 @@ void EcsModel::RunEffects(Effects& fx) {
     elb = elb_;
   }
   if (!elb) return;
-  for (const auto& t : fx.down) elb->TargetDown(t);
-  for (const auto& [tg, targets] : fx.deregister_targets) elb->DeregisterTargets(tg, targets);
-  for (const auto& [tg, targets] : fx.register_targets) elb->RegisterTargets(tg, targets);
+  for (const Effects::Op& op : fx.ops) {
+    switch (op.kind) {
+      case Effects::Kind::kRegister: elb->RegisterTargets(op.group, {op.target}); break;
+      case Effects::Kind::kDeregister: elb->DeregisterTargets(op.group, {op.target}); break;
+      case Effects::Kind::kDown: elb->TargetDown(op.target); break;
+    }
+  }
 }
 
 Result<aws::RunTaskResult> EcsModel::RunTask(const aws::RunTaskRequest& req) {

@@ -437,14 +437,23 @@ struct ServiceOut::Workflow {
   // Waits for the targets to drain; stops service tasks whose targets are drained once their
   // service runs its desired count elsewhere.
   Status WaitForDrain() {
+    Time tasks_loaded = so.clock_.Now();  // Steps() loaded them just before
     while (true) {
       Heartbeat();
       Time now = so.clock_.Now();
       if (now >= Deadline() - so.options_.deadline_margin) return Status::Ok();
       RETURN_IF_ERROR(DeregisterReady());
       ASSIGN_OR_RETURN(std::set<std::string> draining, TasksStillDraining());
-      RETURN_IF_ERROR(LoadTasks());
-      RETURN_IF_ERROR(FindTargets());  // tasks that got their host port since
+      bool reload = draining.empty() || now - tasks_loaded >= so.options_.task_poll_interval;
+      for (const Target& t : targets)
+        if (!t.deregistered) reload = true;  // waiting for ECS to register a late task
+      for (const auto& [arn, t] : tasks)
+        if (!ServiceName(t).empty() && !examined.count(arn)) reload = true;  // host port due
+      if (reload) {
+        RETURN_IF_ERROR(LoadTasks());
+        tasks_loaded = now;
+        RETURN_IF_ERROR(FindTargets());  // tasks that got their host port since
+      }
       for (const Target& t : targets)
         if (!t.deregistered) draining.insert(t.task_arn);
       bool service_left = false;
@@ -459,6 +468,10 @@ struct ServiceOut::Workflow {
         service_left = true;
         if (!draining.count(arn) && !stopped.count(arn)) ready_by_service[name].push_back(arn);
       }
+      LogDebug("terminator: draining", {{"instance", out.instance_id},
+                                        {"targets_draining", static_cast<int64_t>(draining.size())},
+                                        {"tasks", static_cast<int64_t>(tasks.size())},
+                                        {"ready", static_cast<int64_t>(ready_by_service.size())}});
       if (draining.empty() && !service_left) return Status::Ok();
       if (!ready_by_service.empty()) {
         ASSIGN_OR_RETURN(auto services, Services());
@@ -507,6 +520,20 @@ struct ServiceOut::Workflow {
     while (true) {
       RETURN_IF_ERROR(LoadTasks(/*stopping=*/true));
       if (tasks.empty()) return Status::Ok();
+      if (LogEnabled(LogLevel::kDebug)) {
+        std::map<std::string, int> states;
+        for (const auto& [arn, t] : tasks)
+          ++states[t.last_status + "->" + t.desired_status + (stopped.count(arn) ? "" : "*")];
+        std::string summary;
+        for (const auto& [k, n] : states) summary += k + "=" + std::to_string(n) + " ";
+        auto at = [](const std::optional<Time>& t) {
+          return t ? FormatIso8601(*t).substr(11, 8) : std::string("-");
+        };
+        for (const auto& [arn, t] : tasks)
+          summary += "; " + arn.substr(arn.rfind('/') + 1, 8) + " created " + at(t.created_at) +
+                     " started " + at(t.started_at) + " stopping " + at(t.stopping_at);
+        LogDebug("terminator: settling", {{"instance", out.instance_id}, {"tasks", summary}});
+      }
       if (so.clock_.Now() >= until) {
         std::string which;
         for (const auto& [arn, t] : tasks)
@@ -600,6 +627,7 @@ struct ServiceOut::Workflow {
     RETURN_IF_ERROR(LoadTasks());
     RETURN_IF_ERROR(DeregisterAndStopBatch());
     RETURN_IF_ERROR(WaitForDrain());
+    out.drained = so.clock_.Now();
     RETURN_IF_ERROR(StopRemaining());
     out.code = OutcomeCode::kServicedOut;
     CompleteLifecycle();
@@ -694,6 +722,9 @@ void ServiceOut::Finish(const std::shared_ptr<Handle>& handle, Outcome outcome) 
            {"trigger", TriggerName(outcome.trigger)},
            {"seconds", ToUnixSeconds(outcome.finished) - ToUnixSeconds(outcome.started)},
            {"since_event_seconds", ToUnixSeconds(outcome.finished) - ToUnixSeconds(since)},
+           {"drain_seconds", outcome.drained == Time{}
+                                 ? 0.0
+                                 : ToUnixSeconds(outcome.drained) - ToUnixSeconds(outcome.started)},
            {"tasks", static_cast<int64_t>(outcome.tasks.size())},
            {"deadline_missed", outcome.deadline_missed},
            {"error", outcome.error}});

@@ -68,6 +68,11 @@ struct ServiceOutOptions {
   // Deadline of requests that carry none (rebalance recommendations, manual drains).
   Duration soft_deadline = std::chrono::minutes(10);
   Duration poll_interval = std::chrono::seconds(2);
+  // While targets drain, the instance's tasks are listed again only this often (or as soon as
+  // the targets have drained): ECS's describe/list bucket (20/s account-wide) is what tens of
+  // parallel workflows would otherwise queue on, delaying the first look of the later ones.
+  // Target health (the ELB's own budget) is still polled every poll_interval.
+  Duration task_poll_interval = std::chrono::seconds(10);
   // How long, after the last task is stopped, to wait for ECS to report none running or
   // stopping (never past the deadline); tasks still there then are Outcome::tasks_remaining.
   Duration settle_timeout = std::chrono::seconds(60);
@@ -93,6 +98,7 @@ struct Outcome {
   Trigger trigger = Trigger::kManual;
   std::string detail;
   Time started{}, finished{};
+  Time drained{};  // targets drained and service tasks stopped: the settle wait began
   std::optional<Time> deadline;
   bool deadline_missed = false;
   int service_tasks_stopped = 0;  // stopped by us (ECS may have stopped others itself)

@@ -3,10 +3,11 @@
 namespace steady::serviceout {
 
 Status TerminatorOptionsFromConfig(const ConfigNode& sec, TerminatorOptions& o) {
-  RETURN_IF_ERROR(sec.CheckKeys(
-      {"clusters", "queues", "dead_letter_queue", "rebalance_clusters", "delete_unknown_instances",
-       "deadline_margin", "soft_deadline", "poll_interval", "visibility_timeout", "scheduled_lead",
-       "stop_concurrency", "webhook", "listen", "metrics_listen", "cache_ttl"}));
+  RETURN_IF_ERROR(
+      sec.CheckKeys({"clusters", "queues", "dead_letter_queue", "rebalance_clusters",
+                     "delete_unknown_instances", "deadline_margin", "soft_deadline",
+                     "poll_interval", "task_poll_interval", "visibility_timeout", "scheduled_lead",
+                     "stop_concurrency", "webhook", "listen", "metrics_listen", "cache_ttl"}));
   ASSIGN_OR_RETURN(auto clusters, sec.StringList("clusters"));
   if (!clusters.empty()) o.locator.clusters = clusters;
   ASSIGN_OR_RETURN(auto queues, sec.StringList("queues"));
@@ -23,6 +24,8 @@ Status TerminatorOptionsFromConfig(const ConfigNode& sec, TerminatorOptions& o) 
                    sec.Dur("soft_deadline", o.service_out.soft_deadline));
   ASSIGN_OR_RETURN(o.service_out.poll_interval,
                    sec.Dur("poll_interval", o.service_out.poll_interval));
+  ASSIGN_OR_RETURN(o.service_out.task_poll_interval,
+                   sec.Dur("task_poll_interval", o.service_out.task_poll_interval));
   ASSIGN_OR_RETURN(o.consumer.visibility_timeout,
                    sec.Dur("visibility_timeout", o.consumer.visibility_timeout));
   ASSIGN_OR_RETURN(o.consumer.scheduled_lead, sec.Dur("scheduled_lead", o.consumer.scheduled_lead));
@@ -39,8 +42,10 @@ Status TerminatorOptionsFromConfig(const ConfigNode& sec, TerminatorOptions& o) 
                      w.String("start_template", o.webhook.start_template));
     ASSIGN_OR_RETURN(o.webhook.end_template, w.String("end_template", o.webhook.end_template));
   }
-  if (o.service_out.poll_interval <= Duration::zero())
-    return InvalidArgumentError(sec.Where() + ": poll_interval must be positive");
+  if (o.service_out.poll_interval <= Duration::zero() ||
+      o.service_out.task_poll_interval <= Duration::zero())
+    return InvalidArgumentError(sec.Where() +
+                                ": poll_interval and task_poll_interval must be positive");
   if (o.consumer.visibility_timeout < std::chrono::seconds(10))
     return InvalidArgumentError(sec.Where() + ": visibility_timeout must be at least 10s");
   return Status::Ok();
