@@ -24,5 +24,10 @@ void AddAggregatorCommand(CLI::App& app, const GlobalOptions& global);
 void AddExporterCommand(CLI::App& app, const GlobalOptions& global);
 void AddTerminatorCommand(CLI::App& app, const GlobalOptions& global);
 void AddAutoscalerCommand(CLI::App& app, const GlobalOptions& global);
+void AddRouterCommand(CLI::App& app, const GlobalOptions& global);
+// `steady logs` with tail and grep (logs_cmd.cc), which calls AddLogsSqlCommands for sql and
+// catalog (logs_sql_cmd.cc).
+void AddLogsCommand(CLI::App& app, const GlobalOptions& global);
+void AddLogsSqlCommands(CLI::App& logs, const GlobalOptions& global);
 
 }  // namespace steady::cli

@@ -33,6 +33,8 @@ int main(int argc, char** argv) {
   steady::cli::AddExporterCommand(app, global);
   steady::cli::AddTerminatorCommand(app, global);
   steady::cli::AddAutoscalerCommand(app, global);
+  steady::cli::AddRouterCommand(app, global);
+  steady::cli::AddLogsCommand(app, global);
 
   CLI11_PARSE(app, argc, argv);
   return 0;

@@ -20,6 +20,7 @@
 #include "net/http_client_curl.h"
 #include "region/ecs_model.h"
 #include "region/region.h"
+#include "router/router.h"
 #include "serviceout/terminator.h"
 
 namespace steady::cli {
@@ -70,8 +71,9 @@ void SampleLogs(std::stop_token stop, std::string aggregator, aws::Ecs& ecs) {
     for (const Running& r : running) {
       int64_t ns = ToUnixNanos(clock.Now());
       logs::EventTime t{ns / 1000000000, static_cast<uint32_t>(ns % 1000000000)};
-      std::string line = std::string(n % 10 == 9 ? "WARN" : "INFO") + " handled request " +
-                         std::to_string(n) + " in " + std::to_string(3 + n % 40) + "ms";
+      const char* level = n % 20 == 19 ? "ERROR" : n % 10 == 9 ? "WARN" : "INFO";
+      std::string line = std::string(level) + " handled request " + std::to_string(n) + " in " +
+                         std::to_string(3 + n % 40) + "ms";
       std::string task_id = r.arn.substr(r.arn.rfind('/') + 1);
       std::vector<std::pair<logs::EventTime, std::string>> events;
       events.emplace_back(
@@ -230,6 +232,30 @@ void AddUpCommand(CLI::App& app, const GlobalOptions& /*global*/) {
                                       {*clients->ecs, *clients->elbv2, clients->autoscaling.get()},
                                       *clients->sqs, webhook_http, SystemClock::Get(), registry);
     terminator.Start();
+    // The router: re-files the aggregator's objects per task (task-logs/) from the bucket's
+    // notifications on router-events (examples/local-setup.yaml). A local DIR store has no
+    // notifications: `steady router backfill` files its objects instead.
+    std::unique_ptr<router::Router> log_router;
+    auto spec = aws::ParseStoreSpec(f.log_store);
+    if (spec.ok() && spec->kind == aws::StoreSpec::Kind::kS3) {
+      router::RouterOptions rto;
+      auto router_url = QueueUrl(*clients->sqs, "router-events");
+      auto router_dlq = QueueUrl(*clients->sqs, "router-dlq");
+      if (!router_url.ok() || !router_dlq.ok()) {
+        LogError("up: the sample's router queues are missing");
+        throw CLI::RuntimeError(1);
+      }
+      rto.queue_url = *router_url;
+      rto.dead_letter_queue_url = *router_dlq;
+      rto.bucket = spec->bucket;
+      rto.store_prefix = spec->prefix;
+      log_router = std::make_unique<router::Router>(rto, *log_store->store, clients->sqs.get(),
+                                                    SystemClock::Get(), registry);
+      if (Status s = log_router->Start(); !s.ok()) {
+        LogError("up: cannot start the router", {{"error", s.ToString()}});
+        throw CLI::RuntimeError(1);
+      }
+    }
     // The autoscaler on the sample cluster: the on-demand group and the spot fleet, 1:4.
     autoscaler::AutoscalerOptions aso;
     {
@@ -274,6 +300,7 @@ void AddUpCommand(CLI::App& app, const GlobalOptions& /*global*/) {
         "  exporter  %s/metrics  (per-container metrics)\n"
         "  fleet     cluster %s: %s\n"
         "  terminator  consuming steady-terminator-events (spot warnings, lifecycle actions)\n"
+        "  router    %s\n"
         "  autoscaler  steady-sample-od (1..4) + steady-sample-spot (2..16), 1:4; capacity "
         "failures on steady-autoscaler-capacity\n"
         "\nTry it (any credentials work):\n"
@@ -292,8 +319,12 @@ void AddUpCommand(CLI::App& app, const GlobalOptions& /*global*/) {
         "\nPress Ctrl-C to stop.\n",
         ep.c_str(), f.var.c_str(), applied->c_str(), (*metrics)->port(), (*aggregator)->port(),
         log_store->store->Describe().c_str(), exporter.base_url().c_str(), kSampleCluster,
-        fleet->c_str(), ep.c_str(), ep.c_str(), ep.c_str(), ep.c_str(), ep.c_str(), ep.c_str(),
-        ep.c_str(), ep.c_str(), ep.c_str());
+        fleet->c_str(),
+        log_router ? "consuming router-events: service-logs/ objects re-filed per task under "
+                     "task-logs/"
+                   : "off (a DIR log store has no notifications; see steady router backfill)",
+        ep.c_str(), ep.c_str(), ep.c_str(), ep.c_str(), ep.c_str(), ep.c_str(), ep.c_str(),
+        ep.c_str(), ep.c_str());
     std::fflush(stdout);
     int sig = WaitForTerminationSignal();
     LogInfo("up: stopping", {{"signal", sig}});
@@ -304,6 +335,7 @@ void AddUpCommand(CLI::App& app, const GlobalOptions& /*global*/) {
     sample_logs.request_stop();
     sample_logs.join();
     scaler.Stop();
+    if (log_router) log_router->Stop();
     terminator.Stop();
     exporter.Stop();
     if (Status s = (*aggregator)->Stop(); !s.ok()) {

@@ -277,7 +277,6 @@ Result<std::string> LogStore::Read(const SelectedObject& object) {
       std::ifstream in(cache_->dir + "/" + name, std::ios::binary);
       std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
       if (in.good() || in.eof()) {
-        counters_.objects_read += 1;
         counters_.cache_hits += 1;
         return data;
       }
@@ -298,12 +297,12 @@ Result<std::string> LogStore::LocalPath(const SelectedObject& object) {
   RETURN_IF_ERROR(EnsureCache());
   std::string name = CacheName(object.key, object.etag);
   std::string path = cache_->dir + "/" + name;
-  counters_.objects_read += 1;
   if (cache_->Touch(name)) {
     counters_.cache_hits += 1;
     return path;
   }
   ASSIGN_OR_RETURN(std::string data, store_->Get(object.key));
+  counters_.objects_read += 1;
   counters_.bytes_read += data.size();
   std::string tmp = cache_->dir + "/.tmp" + NewUuid();
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -66,7 +66,7 @@ struct ReadCounters {
   std::atomic<uint64_t> list_requests{0};  // listings (each one or more pages)
   std::atomic<uint64_t> objects_listed{0};
   std::atomic<uint64_t> objects_selected{0};
-  std::atomic<uint64_t> objects_read{0};  // Read/LocalPath calls that touched an object
+  std::atomic<uint64_t> objects_read{0};  // objects read in place or fetched (not cache hits)
   std::atomic<uint64_t> bytes_read{0};    // compressed bytes read or fetched
   std::atomic<uint64_t> cache_hits{0};
   std::atomic<uint64_t> skipped_keys{0};  // listed keys not in the layout (reported, not fatal)

@@ -152,6 +152,7 @@ TEST_F(LogStoreTest, RemoteObjectsAreCachedAndEvictedPastTheLimit) {
   ASSERT_TRUE(logs.LocalPath((*got)[0]).ok());
   EXPECT_EQ(remote.gets.load(), 4);
   EXPECT_EQ(logs.counters().cache_hits.load(), 2u);
+  EXPECT_EQ(logs.counters().objects_read.load(), 4u);  // fetches only
   EXPECT_EQ(logs.counters().bytes_read.load(), 4u * 8);
 }
 

@@ -65,4 +65,19 @@ KEY=$(OUT="$OUT" python3 -c "import json,os; o=json.loads(os.environ['OUT']); pr
 OUT=$(zcat "$WORK/obj.gz" | head -1)
 check "lines carry the ECS fields" \
   "o['family'] == 'web' and o['container'] == 'app' and o['cluster'] == 'steady-sample' and len(o['task_id']) >= 32 and list(o)[0] == 'time'"
+
+# The router files those objects per task (backfill: the daemon stopped with steady up), and the
+# search tools read them: the Athena-shaped query of the README, and grep.
+"$STEADY_BIN" router backfill --store s3://steady-logs --endpoint-url "$ENDPOINT" --since 2h \
+  >"$WORK/backfill.out" 2>&1 || { echo "FAIL: router backfill"; sed 's/^/    /' "$WORK/backfill.out"; failed=$((failed + 1)); }
+run "$AWS1" s3api list-objects-v2 --bucket steady-logs --prefix task-logs/web/app/
+check "the router files the web service's lines per task" "len(o.get('Contents', [])) >= 1"
+read -r Y M D < <(echo "$KEY" | sed -n 's|.*/\([0-9]\{4\}\)/\([0-9]\{2\}\)/\([0-9]\{2\}\)/[^/]*$|\1 \2 \3|p')
+OUT=$("$STEADY_BIN" logs sql --store s3://steady-logs --endpoint-url "$ENDPOINT" --cache-dir "$WORK/cache" \
+  --format json "select time, log from \"web_app\" where year = $((10#$Y)) and month = $((10#$M)) and day = $((10#$D)) and log like '%ERROR%' order by time" \
+  2>"$WORK/sql.err" | python3 -c 'import json,sys; print(json.dumps([json.loads(l) for l in sys.stdin if l.strip()]))')
+check "the seed-shaped SQL query finds the sample's ERROR lines, in time order" \
+  "len(o) >= 1 and all('ERROR' in r['log'] for r in o) and [r['time'] for r in o] == sorted(r['time'] for r in o)"
+OUT="{\"count\": $("$STEADY_BIN" logs grep --store s3://steady-logs --endpoint-url "$ENDPOINT" -c ERROR web/app --since 2h 2>"$WORK/grep.err" || echo -1)}"
+check "logs grep counts the same lines" "o['count'] >= 1"
 finish
