@@ -280,6 +280,7 @@ ContainerOverride OverrideFrom(const json& j) {
 }
 
 EcsContainer ContainerFrom(const json& j) {
+  if (!j.is_object()) throw ShapeError("a container is not an object");
   EcsContainer v;
   Opt(j, "containerArn", v.container_arn);
   Opt(j, "taskArn", v.task_arn);
@@ -448,6 +449,16 @@ const json& Member(const json& out, const char* key) {
 }
 
 }  // namespace
+
+Result<EcsTask> ParseEcsTaskJson(std::string_view text) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return DataLossError("ECS task: not a JSON object");
+  try {
+    return TaskFrom(j);
+  } catch (const std::exception& ex) {
+    return DataLossError(std::string("ECS task: unexpected shape: ") + ex.what());
+  }
+}
 
 ServiceInfo EcsServiceInfo() { return {"ECS", "ecs", "ecs", Protocol::kJson11}; }
 

@@ -14,6 +14,8 @@
 // Thread safety: thread-safe (the transport is).
 #pragma once
 
+#include <string_view>
+
 #include "aws/aws_transport.h"
 #include "aws/ecs.h"
 
@@ -22,6 +24,11 @@ namespace steady::aws {
 // The ServiceInfo for ECS (service id "ECS", signing name and endpoint prefix "ecs", awsJson1_1).
 // Named ...Info because aws::EcsService is the ECS service resource (as S3ServiceInfo).
 ServiceInfo EcsServiceInfo();
+
+// An ECS task from its JSON: a member of DescribeTasks' `tasks`, or the `detail` of an "ECS Task
+// State Change" event (the same member names, with ISO 8601 times). kDataLoss if `text` is not a
+// JSON object of that shape.
+Result<EcsTask> ParseEcsTaskJson(std::string_view text);
 
 class EcsClient final : public Ecs {
  public:

@@ -6,6 +6,7 @@
 #include "aws/ec2_client.h"
 #include "aws/ecs_client.h"
 #include "aws/elbv2_client.h"
+#include "aws/sns_client.h"
 #include "aws/sqs_client.h"
 
 namespace steady::cli {
@@ -28,12 +29,14 @@ Result<AwsClients> OpenAwsClients(Clock& clock, MetricsRegistry& metrics,
   ASSIGN_OR_RETURN(aws::AwsTransport * asg, c.context->Transport(aws::AutoScalingService()));
   ASSIGN_OR_RETURN(aws::AwsTransport * elb, c.context->Transport(aws::Elbv2Service()));
   ASSIGN_OR_RETURN(aws::AwsTransport * sqs, c.context->Transport(aws::SqsService()));
+  ASSIGN_OR_RETURN(aws::AwsTransport * sns, c.context->Transport(aws::SnsService()));
   ASSIGN_OR_RETURN(aws::AwsTransport * cw, c.context->Transport(aws::CloudWatchService()));
   c.ecs = std::make_unique<aws::EcsClient>(*ecs);
   c.ec2 = std::make_unique<aws::Ec2Client>(*ec2);
   c.autoscaling = std::make_unique<aws::AutoScalingClient>(*asg);
   c.elbv2 = std::make_unique<aws::Elbv2Client>(*elb);
   c.sqs = std::make_unique<aws::SqsClient>(*sqs);
+  c.sns = std::make_unique<aws::SnsClient>(*sns);
   c.cloudwatch = std::make_unique<aws::CloudWatchClient>(*cw);
   return c;
 }
@@ -44,6 +47,21 @@ Result<std::string> QueueUrl(aws::Sqs& sqs, const std::string& name_or_url) {
   auto url = sqs.GetQueueUrl(name_or_url);
   if (!url.ok()) return url.status().WithContext("queue " + name_or_url);
   return url;
+}
+
+// A topic given by name or ARN, as an ARN.
+Result<std::string> TopicArn(aws::Sns& sns, const std::string& name_or_arn) {
+  if (name_or_arn.rfind("arn:", 0) == 0) return name_or_arn;
+  std::string token;
+  do {
+    ASSIGN_OR_RETURN(auto page, sns.ListTopics(token));
+    for (const auto& arn : page.topic_arns)
+      if (arn.size() > name_or_arn.size() && arn.compare(arn.size() - name_or_arn.size() - 1,
+                                                         std::string::npos, ":" + name_or_arn) == 0)
+        return arn;
+    token = page.next_token;
+  } while (!token.empty());
+  return NotFoundError("no SNS topic " + name_or_arn);
 }
 
 }  // namespace steady::cli

@@ -11,6 +11,7 @@
 #include "aws/ec2.h"
 #include "aws/ecs.h"
 #include "aws/elbv2.h"
+#include "aws/sns.h"
 #include "aws/sqs.h"
 #include "base/clock.h"
 #include "base/metrics.h"
@@ -29,6 +30,7 @@ struct AwsClients {
   std::unique_ptr<aws::AutoScaling> autoscaling;
   std::unique_ptr<aws::Elbv2> elbv2;
   std::unique_ptr<aws::Sqs> sqs;
+  std::unique_ptr<aws::Sns> sns;
   std::unique_ptr<aws::CloudWatch> cloudwatch;
   AwsClients();
   AwsClients(AwsClients&&) noexcept;
@@ -42,5 +44,8 @@ Result<AwsClients> OpenAwsClients(Clock& clock, MetricsRegistry& metrics,
 
 // A queue given by name or URL, as a URL.
 Result<std::string> QueueUrl(aws::Sqs& sqs, const std::string& name_or_url);
+
+// A topic given by name or ARN, as an ARN (by ListTopics; kNotFound when there is none).
+Result<std::string> TopicArn(aws::Sns& sns, const std::string& name_or_arn);
 
 }  // namespace steady::cli

@@ -25,6 +25,8 @@ void AddExporterCommand(CLI::App& app, const GlobalOptions& global);
 void AddTerminatorCommand(CLI::App& app, const GlobalOptions& global);
 void AddAutoscalerCommand(CLI::App& app, const GlobalOptions& global);
 void AddRouterCommand(CLI::App& app, const GlobalOptions& global);
+// `steady deploy`, `rollback`, `status`, `remove` (deploy_cmd.cc) and `oneshot` (oneshot_cmd.cc).
+void AddDeployCommands(CLI::App& app, const GlobalOptions& global);
 // `steady logs` with tail and grep (logs_cmd.cc), which calls AddLogsSqlCommands for sql and
 // catalog (logs_sql_cmd.cc).
 void AddLogsCommand(CLI::App& app, const GlobalOptions& global);

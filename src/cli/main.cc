@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   steady::cli::AddTerminatorCommand(app, global);
   steady::cli::AddAutoscalerCommand(app, global);
   steady::cli::AddRouterCommand(app, global);
+  steady::cli::AddDeployCommands(app, global);
   steady::cli::AddLogsCommand(app, global);
 
   CLI11_PARSE(app, argc, argv);

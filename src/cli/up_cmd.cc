@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include <unistd.h>
@@ -14,6 +15,9 @@
 #include "cli/commands.h"
 #include "cli/embedded.h"
 #include "cli/store.h"
+#include "deploy/deployer.h"
+#include "deploy/oneshot.h"
+#include "deploy/task_board.h"
 #include "logs/aggregator.h"
 #include "logs/forward_client.h"
 #include "metrics/exporter.h"
@@ -91,32 +95,99 @@ void SampleLogs(std::stop_token stop, std::string aggregator, aws::Ecs& ecs) {
   }
 }
 
-// A trickle of batch jobs: RunTask of the sample's "batch" family every `every`, through the
-// region's HTTP API as any client would (until `steady oneshot` takes this role).
-// A RunTask every `every`; one that fails for lack of resources is reported to the
-// autoscaler's capacity queue in the hako deploy tool's format (as `steady oneshot` will).
-void BatchTrickle(std::stop_token stop, aws::Ecs& ecs, aws::Sqs& sqs, std::string capacity_url,
-                  Duration every) {
+// Writes the sample apps (examples/apps/) to DIR, where `steady deploy|oneshot --definitions
+// DIR` find them too.
+Status WriteSampleApps(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return InternalError("cannot create " + dir + ": " + ec.message());
+  for (auto [name, text] : {std::pair{"sample.libsonnet", kSampleAppsLibsonnet},
+                            std::pair{"web.jsonnet", kSampleWebJsonnet},
+                            std::pair{"batch.jsonnet", kSampleBatchJsonnet}}) {
+    std::ofstream out(dir + "/" + name, std::ios::trunc);
+    out << text;
+    if (!out.flush()) return InternalError("cannot write " + dir + "/" + name);
+  }
+  return Status::Ok();
+}
+
+// The sample web service, rolled out as an operator would: `steady deploy web`. The setup file
+// created web:1 as a bare fixture; the definition (fluentd logging to the aggregator, ...) is a
+// new revision, so this is a rolling deployment, waited for, rolled back if it fails.
+void DeploySampleWeb(std::stop_token /*stop*/, aws::Ecs& ecs, aws::Elbv2& elbv2,
+                     std::string apps_dir, std::string forward_address) {
+  deploy::LoadOptions lo;
+  lo.forward_address = forward_address;
+  auto def = deploy::LoadDefinition(apps_dir + "/web.jsonnet", lo);
+  if (!def.ok()) {
+    LogError("up: the sample web definition", {{"error", def.status().ToString()}});
+    return;
+  }
+  deploy::Deployer deployer(ecs, &elbv2, SystemClock::Get(),
+                            [](const std::string& line) { LogInfo("up: deploy: " + line); });
+  auto r = deployer.Deploy(*def, {});
+  if (!r.ok())
+    LogError("up: deploy web failed", {{"error", r.status().ToString()}});
+  else
+    LogInfo("up: deploy web", {{"outcome", deploy::DeployOutcomeName(r->outcome)},
+                               {"task_definition", r->task_definition}});
+}
+
+// The sample's batch jobs, as a job scheduler would start them: `steady oneshot batch` every
+// `every`, each followed to its end on its own thread (as concurrent oneshot processes would)
+// through the task-state board fed by task-events; with no room, a capacity message goes to
+// steady-sample-capacity, which the autoscaler reads.
+void OneshotTrickle(std::stop_token stop, aws::Ecs& ecs, aws::Sns& sns, deploy::TaskBoard& board,
+                    std::string apps_dir, std::string forward_address, std::string topic_arn,
+                    Duration every) {
+  deploy::LoadOptions lo;
+  lo.forward_address = forward_address;
+  auto def = deploy::LoadDefinition(apps_dir + "/batch.jsonnet", lo);
+  if (!def.ok()) {
+    LogError("up: the sample batch definition", {{"error", def.status().ToString()}});
+    return;
+  }
   Clock& clock = SystemClock::Get();
+  deploy::Deployer registrar(ecs, nullptr, clock,
+                             [](const std::string& line) { LogInfo("up: oneshot: " + line); });
+  auto td = registrar.EnsureTaskDefinition(*def);
+  if (!td.ok()) {
+    LogError("up: the sample batch task definition", {{"error", td.status().ToString()}});
+    return;
+  }
+  struct Run {
+    std::jthread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::vector<Run> runs;
   uint64_t n = 0;
   while (clock.SleepFor(every, stop)) {
-    aws::RunTaskRequest req;
-    req.cluster = kSampleCluster;
-    req.task_definition = "batch";
-    req.started_by = "steady-up";
-    auto r = ecs.RunTask(req);
-    if (!r.ok()) {
-      LogWarn("up: batch RunTask failed", {{"error", r.status().ToString()}});
-    } else if (!r->failures.empty()) {
-      LogInfo("up: batch task not placed", {{"reason", r->failures.front().reason}});
-      std::string body = "{\"group_name\":\"batch\",\"cluster\":\"" + std::string(kSampleCluster) +
-                         "\",\"cpu\":128,\"memory\":256,\"hako_task_id\":\"steady-up-" +
-                         std::to_string(::getpid()) + "-" + std::to_string(++n) + "\"}";
-      if (auto sent = sqs.SendMessage({.queue_url = capacity_url, .message_body = body});
-          !sent.ok())
-        LogWarn("up: capacity message not sent", {{"error", sent.status().ToString()}});
-    }
+    std::erase_if(runs, [](Run& r) { return r.done->load(); });  // joins the finished
+    deploy::OneshotOptions o;
+    o.command = {"report", "--since", "1h", "--run", std::to_string(++n)};
+    o.capacity_topic_arn = topic_arn;
+    o.started_by = "steady-up";
+    o.stop_follow_timeout = std::chrono::seconds(10);
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    runs.push_back(
+        {std::jthread([&, o, done](std::stop_token st) {
+           deploy::Oneshot one(*def, *td, o, {ecs, &sns, &board}, clock,
+                               MetricsRegistry::Default());
+           auto started = one.Start(st);
+           if (!started.ok()) {
+             LogInfo("up: oneshot not started", {{"error", started.status().ToString()}});
+           } else if (auto r = one.Wait(st); !r.ok()) {
+             LogWarn("up: oneshot", {{"error", r.status().ToString()}});
+           } else {
+             LogInfo("up: oneshot ended", {{"task", started->task_arn},
+                                           {"exit_code", r->exit_code},
+                                           {"ecs_calls", r->ecs_calls}});
+           }
+           *done = true;
+         }),
+         done});
   }
+  runs.clear();  // stop requested: each stops its task and follows it briefly
 }
 
 }  // namespace
@@ -286,10 +357,28 @@ void AddUpCommand(CLI::App& app, const GlobalOptions& /*global*/) {
 
     std::jthread sample_logs(SampleLogs, "127.0.0.1:" + std::to_string((*aggregator)->port()),
                              std::ref((*region)->ecs()));
+    // The sample apps, deployed and run as an operator would: steady deploy and steady oneshot.
+    const std::string apps_dir = f.var + "/apps";
+    const std::string forward = "127.0.0.1:" + std::to_string((*aggregator)->port());
+    if (Status s = WriteSampleApps(apps_dir); !s.ok()) {
+      LogError("up: cannot write the sample apps", {{"error", s.ToString()}});
+      throw CLI::RuntimeError(1);
+    }
+    std::jthread deploy_web(DeploySampleWeb, std::ref(*clients->ecs), std::ref(*clients->elbv2),
+                            apps_dir, forward);
+    auto task_events = QueueUrl(*clients->sqs, "task-events");
+    auto capacity_topic = TopicArn(*clients->sns, "steady-sample-capacity");
+    if (!task_events.ok() || !capacity_topic.ok()) {
+      LogError("up: the sample's task-events queue or capacity topic is missing");
+      throw CLI::RuntimeError(1);
+    }
+    deploy::TaskBoardOptions board_options;
+    board_options.queue_url = *task_events;
+    deploy::TaskBoard board(*clients->sqs, *log_store->store, board_options, registry);
     std::jthread trickle;
     if (f.batch_every > 0)
-      trickle = std::jthread(BatchTrickle, std::ref(*clients->ecs), std::ref(*clients->sqs),
-                             *capacity_url,
+      trickle = std::jthread(OneshotTrickle, std::ref(*clients->ecs), std::ref(*clients->sns),
+                             std::ref(board), apps_dir, forward, *capacity_topic,
                              std::chrono::milliseconds(static_cast<int64_t>(f.batch_every * 1000)));
     std::printf(
         "steady up: started\n"
@@ -303,6 +392,8 @@ void AddUpCommand(CLI::App& app, const GlobalOptions& /*global*/) {
         "  router    %s\n"
         "  autoscaler  steady-sample-od (1..4) + steady-sample-spot (2..16), 1:4; capacity "
         "failures on steady-autoscaler-capacity\n"
+        "  apps      web: steady deploy %s/web.jsonnet; batch: steady oneshot %s/batch.jsonnet "
+        "every %g s\n"
         "\nTry it (any credentials work):\n"
         "  export AWS_ACCESS_KEY_ID=steady AWS_SECRET_ACCESS_KEY=steady "
         "AWS_DEFAULT_REGION=us-east-1\n"
@@ -316,6 +407,9 @@ void AddUpCommand(CLI::App& app, const GlobalOptions& /*global*/) {
         "  steady region status --endpoint %s           # instances, services, traffic\n"
         "  steady region interrupt --endpoint %s i-...  # a spot interruption: watch the "
         "terminator\n"
+        "  steady status web --definitions %s --endpoint-url %s\n"
+        "  steady oneshot batch --definitions %s --endpoint-url %s --events-queue task-events "
+        "--board s3://steady-logs --log-store s3://steady-logs -- report --since 1h\n"
         "\nPress Ctrl-C to stop.\n",
         ep.c_str(), f.var.c_str(), applied->c_str(), (*metrics)->port(), (*aggregator)->port(),
         log_store->store->Describe().c_str(), exporter.base_url().c_str(), kSampleCluster,
@@ -323,11 +417,14 @@ void AddUpCommand(CLI::App& app, const GlobalOptions& /*global*/) {
         log_router ? "consuming router-events: service-logs/ objects re-filed per task under "
                      "task-logs/"
                    : "off (a DIR log store has no notifications; see steady router backfill)",
-        ep.c_str(), ep.c_str(), ep.c_str(), ep.c_str(), ep.c_str(), ep.c_str(), ep.c_str(),
-        ep.c_str(), ep.c_str());
+        apps_dir.c_str(), apps_dir.c_str(), f.batch_every, ep.c_str(), ep.c_str(), ep.c_str(),
+        ep.c_str(), ep.c_str(), ep.c_str(), ep.c_str(), ep.c_str(), ep.c_str(), apps_dir.c_str(),
+        ep.c_str(), apps_dir.c_str(), ep.c_str());
     std::fflush(stdout);
     int sig = WaitForTerminationSignal();
     LogInfo("up: stopping", {{"signal", sig}});
+    deploy_web.request_stop();
+    if (deploy_web.joinable()) deploy_web.join();
     if (trickle.joinable()) {
       trickle.request_stop();
       trickle.join();

@@ -45,6 +45,25 @@ done
 OUT="{\"serviced_out\": ${done_n:-0}}"
 check "the terminator services out an interrupted spot instance" "o['serviced_out'] >= 1"
 
+# The sample apps: web rolled out with steady deploy (the definition's revision replaces the
+# setup's bare web:1), the batch trickle run with steady oneshot through the task-state board.
+for _ in $(seq 1 120); do
+  "$STEADY_BIN" status web --definitions "$VAR/apps" --endpoint-url "$REGION_EP" >"$WORK/status.out" 2>&1 &&
+    grep -q "ACTIVE: web:2, desired 4, running 4" "$WORK/status.out" && grep -q "COMPLETED" "$WORK/status.out" && break
+  sleep 0.5
+done
+OUT="{\"status\": $(python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$WORK/status.out")}"
+check "steady up deploys the sample web app with steady deploy" \
+  "'ACTIVE: web:2, desired 4, running 4' in o['status'] and 'PRIMARY web:2' in o['status'] and o['status'].count('target healthy') >= 4"
+for _ in $(seq 1 180); do
+  grep -q "up: oneshot ended" "$WORK/up.err" && break
+  sleep 0.5
+done
+stored=$(curl -s "$METRICS" | awk '/^steady_oneshot_board_messages_total/ && /stored/ {s += $2} END {print s + 0}')
+OUT="{\"ended\": $(grep -c 'up: oneshot ended' "$WORK/up.err"), \"stored\": ${stored:-0}}"
+check "the batch trickle runs steady oneshot, followed through task state events" \
+  "o['ended'] >= 1 and o['stored'] >= 2"
+
 EXPORTER=$(sed -n 's|^  exporter *\(http://[^ ]*\).*|\1|p' "$WORK/up.out")
 OUT="{\"body\": $(curl -s "$EXPORTER" | python3 -c 'import json,sys; print(json.dumps(sys.stdin.read()))')}"
 check "the exporter serves steady's own process as an ECS container" \
