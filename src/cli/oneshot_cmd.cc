@@ -163,7 +163,8 @@ void Run(const GlobalOptions& global, const OneshotFlags& f) {
           return std::fwrite(chunk.data(), 1, chunk.size(), stdout) == chunk.size() &&
                  std::fflush(stdout) == 0;
         };
-        Status s = search::Follow(*log_reader, request, out, nullptr, [&] {
+        search::ScanCounters counters;
+        Status s = search::Follow(*log_reader, request, out, &counters, [&] {
           if (st.stop_requested()) return false;
           if (stopped && clock.Now() - FromUnixNanos(stopped_at_ns.load()) > linger) return false;
           return clock.SleepFor(std::chrono::seconds(5), st);

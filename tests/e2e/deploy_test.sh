@@ -101,6 +101,34 @@ check "a oneshot exits with the app container's exit code" "o['rc'] == 3 and 'ex
 result timeout 120 "${S[@]}" oneshot job "${J[@]}" --poll -- report
 check "the polling fallback follows the task too" \
   "o['rc'] == 0 and 'exit 0' in o['err'] and 'DescribeTasks 0)' not in o['err']"
+# Log streaming: the task's lines as the router files them (a task-logs object written here
+# while the task runs) are printed by oneshot.
+printf 'oneshot: {logs_linger: 8s}\n' >"$WORK/steady.yaml"
+L=(--definitions "$APPS" --endpoint-url "$ENDPOINT" -V cluster=apps --log-store "$WORK/logs")
+"${S[@]}" --config "$WORK/steady.yaml" oneshot job "${L[@]}" "${B[@]}" -e STEADY_RUN_SECONDS=12 -- report \
+  >"$WORK/logs.out" 2>"$WORK/logs.err" &
+LOG_PID=$!
+for _ in $(seq 1 200); do grep -q " RUNNING" "$WORK/logs.err" && break; sleep 0.1; done
+TASK_ID=$(sed -n 's/^steady oneshot: \([0-9a-f]*\) RUNNING$/\1/p' "$WORK/logs.err" | head -1)
+python3 - "$WORK/logs" "$TASK_ID" <<'PY'
+import datetime, gzip, json, os, sys
+root, task = sys.argv[1], sys.argv[2]
+now = datetime.datetime.now(datetime.timezone.utc)
+d = os.path.join(root, "task-logs", "job", "job", task)
+os.makedirs(d, exist_ok=True)
+line = {"time": now.strftime("%Y-%m-%dT%H:%M:%S.000000000Z"), "log": "hello from the job",
+        "source": "stdout", "container_id": task[:12], "task_id": task,
+        "task_arn": "arn:aws:ecs:us-east-1:000000000000:task/apps/" + task, "family": "job",
+        "container": "job", "cluster": "apps"}
+with gzip.open(os.path.join(d, now.strftime("%Y%m%d%H%M") + "_0_e2e.gz"), "wt") as f:
+    f.write(json.dumps(line, separators=(",", ":")) + "\n")
+PY
+rc=0
+wait "$LOG_PID" || rc=$?
+OUT=$(python3 -c 'import json,sys; print(json.dumps({"rc": int(sys.argv[1]), "task": sys.argv[2], "out": open(sys.argv[3]).read()}))' "$rc" "$TASK_ID" "$WORK/logs.out")
+check "oneshot streams the task's log lines while it runs" \
+  "o['rc'] == 0 and len(o['task']) == 32 and 'hello from the job' in o['out']"
+
 result timeout 60 "${S[@]}" oneshot job "${J[@]}" --no-wait -- report
 check "--no-wait prints the task as JSON" \
   "o['rc'] == 0 and json.loads(o['out'])['taskArn'].startswith('arn:aws:ecs:') and json.loads(o['out'])['cluster'] == 'apps'"
