@@ -1,6 +1,6 @@
-// "RunTask failed for lack of resources" messages: the format the hako deploy tool publishes
-// (and steady oneshot will), read from an SQS queue, directly or wrapped in an SNS
-// Notification (once or twice):
+// "RunTask failed for lack of resources" messages, in the format the hako deploy tool and
+// steady oneshot (deploy/oneshot.h) publish, read from an SQS queue, directly or wrapped in an
+// SNS Notification (once or twice):
 //   {"group_name": "batch", "cluster": "steady-sample", "cpu": 256, "memory": 512,
 //    "hako_task_id": "d3b0c1..."}
 // cpu/memory may be numbers or numeric strings; cluster and hako_task_id are required;

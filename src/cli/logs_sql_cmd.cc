@@ -7,7 +7,10 @@
 #include <chrono>
 #include <cstdio>
 
+#include "aws/aws_context.h"
+#include "aws/glue_client.h"
 #include "base/clock.h"
+#include "base/env.h"
 #include "base/metrics.h"
 #include "cli/commands.h"
 #include "cli/store.h"
@@ -34,6 +37,7 @@ struct CatalogFlags {
   std::string store = "var/logs", endpoint, service_prefix = "service-logs";
   std::string database = "steady_logs", location, mode = "projection", since, until;
   std::string years = "2015,2099";
+  bool apply = false;
 };
 
 [[noreturn]] void Fail(const char* cmd, const std::string& what, const Status& s) {
@@ -164,9 +168,29 @@ void RunCatalog(const CatalogFlags& f) {
   search::LogStore store(opened->store.get(), options);
   auto streams = store.ListStreams();
   if (!streams.ok()) Fail("catalog", "listing the streams", streams.status());
-  auto ddl = search::CatalogDdl(*streams, o);
-  if (!ddl.ok()) Fail("catalog", "", ddl.status());
-  std::fwrite(ddl->data(), 1, ddl->size(), stdout);
+  if (f.apply) {
+    // Through the Glue API of the account (or the local region, or --endpoint-url).
+    aws::AwsSettings settings;
+    settings.endpoint_url = f.endpoint;
+    auto ctx =
+        aws::AwsContext::Create(settings, ProcessEnvironment::Get(), SystemClock::Get(), registry);
+    if (!ctx.ok()) Fail("catalog", "AWS", ctx.status());
+    auto transport = (*ctx)->Transport(aws::GlueService());
+    if (!transport.ok()) Fail("catalog", "AWS", transport.status());
+    aws::GlueClient glue(**transport);
+    auto applied = search::ApplyCatalog(glue, *streams, o);
+    if (!applied.ok()) Fail("catalog", "applying through Glue", applied.status());
+    std::printf(
+        "database %s%s; tables: %d created, %d updated, %d unchanged; partitions: %d created, "
+        "%d already there\n",
+        o.database.c_str(), applied->database_created ? " (created)" : "", applied->tables_created,
+        applied->tables_updated, applied->tables_unchanged, applied->partitions_created,
+        applied->partitions_existing);
+  } else {
+    auto ddl = search::CatalogDdl(*streams, o);
+    if (!ddl.ok()) Fail("catalog", "", ddl.status());
+    std::fwrite(ddl->data(), 1, ddl->size(), stdout);
+  }
   if (streams->empty()) {
     std::fprintf(stderr, "steady logs catalog: no streams under %s/ in %s\n",
                  f.service_prefix.c_str(), f.store.c_str());
@@ -214,6 +238,9 @@ void AddLogsSqlCommands(CLI::App& logs, const GlobalOptions& /*global*/) {
   catalog->add_option("--since", cf.since,
                       "partitions: first day (2018-11-28, 7d back, RFC 3339; default today)");
   catalog->add_option("--until", cf.until, "partitions: last day, inclusive (default today)");
+  catalog->add_flag("--apply", cf.apply,
+                    "create the database, tables and partitions through the Glue API instead of "
+                    "printing DDL (idempotent)");
   catalog->callback([] { RunCatalog(cf); });
 }
 

@@ -14,6 +14,7 @@
 #include "region/ecs_model.h"
 #include "region/elbv2_model.h"
 #include "region/events_model.h"
+#include "region/glue_model.h"
 #include "region/s3_model.h"
 #include "region/service_model.h"
 #include "region/setup.h"
@@ -51,6 +52,9 @@ Result<std::unique_ptr<Region>> Region::Open(RegionOptions options, Clock& clock
   auto events = std::make_unique<EventsModel>(*r->ctx_, *r->sqs_);
   EventsModel* ev = events.get();
   r->owned_.push_back(std::move(events));
+  auto glue = std::make_unique<GlueModel>(*r->ctx_);
+  r->glue_ = glue.get();
+  r->owned_.push_back(std::move(glue));
   // The fleet (region part 2): EC2 boots instances into ECS, ECS registers tasks with ELBv2,
   // Auto Scaling launches through EC2; the links are wired both ways (region/fleet.h).
   auto ec2 = std::make_unique<Ec2Model>(

@@ -28,6 +28,7 @@ class Ec2Model;
 class EcsModel;
 class Elbv2Model;
 class AutoScalingModel;
+class GlueModel;
 
 struct RegionOptions {
   std::string listen = "127.0.0.1:4566";
@@ -63,6 +64,8 @@ class Region {
   std::string endpoint() const { return ctx_->endpoint(); }
 
   SqsModel& sqs() { return *sqs_; }
+  // The Glue Data Catalog (aws::Glue in-process).
+  GlueModel& glue() { return *glue_; }
   // Every model, SQS first (others deliver into it).
   const std::vector<ServiceModel*>& models() const { return models_; }
   RegionContext& context() { return *ctx_; }
@@ -107,6 +110,7 @@ class Region {
   EcsModel* ecs_ = nullptr;
   Elbv2Model* elb_ = nullptr;
   AutoScalingModel* asg_ = nullptr;
+  GlueModel* glue_ = nullptr;
   std::mutex tick_mu_;
   std::jthread maintenance_;
   std::jthread fleet_ticker_;

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "aws/glue.h"
 #include "base/clock.h"
 #include "base/status.h"
 #include "search/log_store.h"
@@ -44,5 +45,21 @@ Result<std::string> CatalogDdl(const std::vector<Stream>& streams, const Catalog
 
 // The CREATE EXTERNAL TABLE statement of one stream (ends in ";\n").
 std::string CreateTableDdl(const Stream& stream, const CatalogOptions& options);
+
+// The same table as a Glue TableInput (options validated, location ending in '/').
+aws::GlueTable GlueTableFor(const Stream& stream, const CatalogOptions& options);
+
+struct CatalogApplied {
+  bool database_created = false;
+  int tables_created = 0, tables_updated = 0, tables_unchanged = 0;
+  int partitions_created = 0, partitions_existing = 0;
+};
+
+// What CatalogDdl prints, applied through the Glue API (`steady logs catalog --apply`): the
+// database if missing; each table created, or updated when it differs, or left alone; in
+// partitions mode every day's partition by BatchCreatePartition (100 per call; ones that exist
+// are counted, not errors). Idempotent. Errors: CatalogDdl's, and Glue's with the table named.
+Result<CatalogApplied> ApplyCatalog(aws::Glue& glue, const std::vector<Stream>& streams,
+                                    const CatalogOptions& options);
 
 }  // namespace steady::search

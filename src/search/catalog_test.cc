@@ -74,6 +74,32 @@ TEST(CatalogTest, PartitionsModeAddsOnePartitionPerDayAndTable) {
                               "'s3://b/p/my_awesome_app/nginx-proxy/2018/11/30/';\n"));
 }
 
+TEST(CatalogTest, TheGlueTableSaysWhatTheDdlSays) {
+  for (CatalogMode mode : {CatalogMode::kProjection, CatalogMode::kPartitions}) {
+    CatalogOptions o = Options();
+    o.location += "/";
+    o.mode = mode;
+    const Stream s{"my_awesome_app", "nginx-proxy"};
+    std::string ddl = CreateTableDdl(s, o);
+    aws::GlueTable t = GlueTableFor(s, o);
+    EXPECT_EQ(t.name, "my_awesome_app_nginx_proxy");
+    EXPECT_EQ(t.table_type, "EXTERNAL_TABLE");
+    EXPECT_THAT(ddl, HasSubstr("LOCATION '" + t.storage_descriptor.location + "'"));
+    EXPECT_THAT(ddl, HasSubstr("SERDE '" + t.storage_descriptor.serde_info.serialization_library));
+    EXPECT_THAT(ddl, HasSubstr("INPUTFORMAT '" + t.storage_descriptor.input_format));
+    EXPECT_THAT(ddl, HasSubstr("OUTPUTFORMAT '" + t.storage_descriptor.output_format));
+    for (const auto& [k, v] : t.parameters) {
+      if (k == "EXTERNAL") continue;  // what CREATE EXTERNAL TABLE says
+      EXPECT_THAT(ddl, HasSubstr("'" + k + "' = '" + v + "'")) << k;
+    }
+    for (const auto& c : t.storage_descriptor.columns)
+      EXPECT_THAT(ddl, HasSubstr("`" + c.name + "` " + c.type));
+    ASSERT_EQ(t.partition_keys.size(), 3u);
+    EXPECT_THAT(ddl, HasSubstr("PARTITIONED BY (`year` int, `month` int, `day` int)"));
+    EXPECT_EQ(t.parameters.count("projection.enabled"), mode == CatalogMode::kProjection ? 1u : 0u);
+  }
+}
+
 TEST(CatalogTest, BadOptions) {
   CatalogOptions o = Options();
   o.location = "/local/dir";
