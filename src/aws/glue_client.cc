@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "aws/glue_json.h"
 #include "aws/protocol_json.h"
 
 namespace steady::aws {
@@ -27,42 +28,6 @@ auto Decode(std::string_view op, F&& f) -> decltype(f()) {
   }
 }
 
-// ---- writing -------------------------------------------------------------------------------
-
-json ColumnsJson(const std::vector<GlueColumn>& cols) {
-  json out = json::array();
-  for (const auto& c : cols) {
-    json j = {{"Name", c.name}, {"Type", c.type}};
-    if (!c.comment.empty()) j["Comment"] = c.comment;
-    out.push_back(std::move(j));
-  }
-  return out;
-}
-
-json StorageJson(const GlueStorageDescriptor& s) {
-  json j = {{"Columns", ColumnsJson(s.columns)}, {"Compressed", s.compressed}};
-  if (!s.location.empty()) j["Location"] = s.location;
-  if (!s.input_format.empty()) j["InputFormat"] = s.input_format;
-  if (!s.output_format.empty()) j["OutputFormat"] = s.output_format;
-  json serde = json::object();
-  if (!s.serde_info.serialization_library.empty())
-    serde["SerializationLibrary"] = s.serde_info.serialization_library;
-  if (!s.serde_info.parameters.empty()) serde["Parameters"] = s.serde_info.parameters;
-  j["SerdeInfo"] = std::move(serde);
-  return j;
-}
-
-json TableInputJson(const GlueTable& t) {
-  json j = {{"Name", t.name}, {"StorageDescriptor", StorageJson(t.storage_descriptor)}};
-  if (!t.description.empty()) j["Description"] = t.description;
-  if (!t.table_type.empty()) j["TableType"] = t.table_type;
-  if (!t.parameters.empty()) j["Parameters"] = t.parameters;
-  if (!t.partition_keys.empty()) j["PartitionKeys"] = ColumnsJson(t.partition_keys);
-  return j;
-}
-
-// ---- reading -------------------------------------------------------------------------------
-
 template <class T>
 void Opt(const json& j, const char* key, T& out) {
   auto it = j.find(key);
@@ -77,54 +42,18 @@ void OptTime(const json& j, const char* key, Time& out) {
   out = *t;
 }
 
-std::vector<GlueColumn> ColumnsFrom(const json& j, const char* key) {
-  std::vector<GlueColumn> out;
-  auto it = j.find(key);
-  if (it == j.end() || it->is_null()) return out;
-  for (const json& c : it->get_ref<const json::array_t&>()) {
-    GlueColumn col;
-    Opt(c, "Name", col.name);
-    Opt(c, "Type", col.type);
-    Opt(c, "Comment", col.comment);
-    out.push_back(std::move(col));
-  }
-  return out;
-}
-
-GlueStorageDescriptor StorageFrom(const json& j) {
-  GlueStorageDescriptor s;
-  if (j.is_null()) return s;
-  s.columns = ColumnsFrom(j, "Columns");
-  Opt(j, "Location", s.location);
-  Opt(j, "InputFormat", s.input_format);
-  Opt(j, "OutputFormat", s.output_format);
-  Opt(j, "Compressed", s.compressed);
-  if (auto it = j.find("SerdeInfo"); it != j.end() && it->is_object()) {
-    Opt(*it, "SerializationLibrary", s.serde_info.serialization_library);
-    Opt(*it, "Parameters", s.serde_info.parameters);
-  }
-  return s;
-}
-
+// A Table as GetTable/GetTables answer it: the TableInput shape plus the catalog's fields.
 GlueTable TableFrom(const json& j) {
-  GlueTable t;
-  Opt(j, "Name", t.name);
-  Opt(j, "DatabaseName", t.database_name);
-  Opt(j, "Description", t.description);
-  Opt(j, "TableType", t.table_type);
-  Opt(j, "Parameters", t.parameters);
-  t.partition_keys = ColumnsFrom(j, "PartitionKeys");
-  if (auto it = j.find("StorageDescriptor"); it != j.end()) t.storage_descriptor = StorageFrom(*it);
+  GlueTable t = GlueTableFromJson(j);
+  if (auto it = j.find("DatabaseName"); it != j.end() && !it->is_null())
+    t.database_name = it->get<std::string>();
   OptTime(j, "CreateTime", t.create_time);
   OptTime(j, "UpdateTime", t.update_time);
   return t;
 }
 
 GluePartition PartitionFrom(const json& j) {
-  GluePartition p;
-  Opt(j, "Values", p.values);
-  Opt(j, "Parameters", p.parameters);
-  if (auto it = j.find("StorageDescriptor"); it != j.end()) p.storage_descriptor = StorageFrom(*it);
+  GluePartition p = GluePartitionFromJson(j);
   OptTime(j, "CreationTime", p.creation_time);
   return p;
 }
@@ -149,13 +78,13 @@ Status GlueClient::DeleteDatabase(const std::string& name) {
 
 Status GlueClient::CreateTable(const std::string& database, const GlueTable& table) {
   return Call(transport_, "CreateTable",
-              {{"DatabaseName", database}, {"TableInput", TableInputJson(table)}})
+              {{"DatabaseName", database}, {"TableInput", GlueTableInputJson(table)}})
       .status();
 }
 
 Status GlueClient::UpdateTable(const std::string& database, const GlueTable& table) {
   return Call(transport_, "UpdateTable",
-              {{"DatabaseName", database}, {"TableInput", TableInputJson(table)}})
+              {{"DatabaseName", database}, {"TableInput", GlueTableInputJson(table)}})
       .status();
 }
 
@@ -190,11 +119,7 @@ Result<std::vector<GluePartitionError>> GlueClient::BatchCreatePartition(
     const std::string& database, const std::string& table,
     const std::vector<GluePartition>& partitions) {
   json list = json::array();
-  for (const auto& p : partitions) {
-    json j = {{"Values", p.values}, {"StorageDescriptor", StorageJson(p.storage_descriptor)}};
-    if (!p.parameters.empty()) j["Parameters"] = p.parameters;
-    list.push_back(std::move(j));
-  }
+  for (const auto& p : partitions) list.push_back(GluePartitionInputJson(p));
   ASSIGN_OR_RETURN(
       json out,
       Call(transport_, "BatchCreatePartition",

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "aws/glue.h"
+#include "aws/glue_json.h"
 #include "region/region_context.h"
 #include "region/service_model.h"
 
@@ -100,15 +101,12 @@ class GlueModel final : public aws::Glue, public ServiceModel {
   std::map<std::string, std::unique_ptr<Database>> databases_;  // by lower-cased name
 };
 
-// Glue's wire shapes (PascalCase, as in the API reference) for the catalog's structures, shared
-// by the front and the journal. Timestamps are not part of these (callers add them). The
-// readers throw nlohmann::json exceptions for a wrong type and std::invalid_argument for a
-// value Glue would refuse.
-nlohmann::json GlueStorageDescriptorJson(const aws::GlueStorageDescriptor& sd);
-aws::GlueStorageDescriptor GlueStorageDescriptorFromJson(const nlohmann::json& in);
-nlohmann::json GlueTableInputJson(const aws::GlueTable& table);  // no DatabaseName, no times
-aws::GlueTable GlueTableFromJson(const nlohmann::json& in);
-nlohmann::json GluePartitionInputJson(const aws::GluePartition& partition);
-aws::GluePartition GluePartitionFromJson(const nlohmann::json& in);
+// The wire shapes, shared with the HTTP client.
+using aws::GluePartitionFromJson;
+using aws::GluePartitionInputJson;
+using aws::GlueStorageDescriptorFromJson;
+using aws::GlueStorageDescriptorJson;
+using aws::GlueTableFromJson;
+using aws::GlueTableInputJson;
 
 }  // namespace steady::region
