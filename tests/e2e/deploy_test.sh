@@ -108,7 +108,7 @@ L=(--definitions "$APPS" --endpoint-url "$ENDPOINT" -V cluster=apps --log-store 
 "${S[@]}" --config "$WORK/steady.yaml" oneshot job "${L[@]}" "${B[@]}" -e STEADY_RUN_SECONDS=12 -- report \
   >"$WORK/logs.out" 2>"$WORK/logs.err" &
 LOG_PID=$!
-for _ in $(seq 1 200); do grep -q " RUNNING" "$WORK/logs.err" && break; sleep 0.1; done
+for _ in $(seq 1 600); do grep -q " RUNNING" "$WORK/logs.err" && break; sleep 0.1; done
 TASK_ID=$(sed -n 's/^steady oneshot: \([0-9a-f]*\) RUNNING$/\1/p' "$WORK/logs.err" | head -1)
 python3 - "$WORK/logs" "$TASK_ID" <<'PY'
 import datetime, gzip, json, os, sys
@@ -137,7 +137,7 @@ check "--no-wait prints the task as JSON" \
 "${S[@]}" oneshot job "${J[@]}" "${B[@]}" -e STEADY_RUN_SECONDS=600 -- sleep-long \
   >"$WORK/sig.out" 2>"$WORK/sig.err" &
 SIG_PID=$!
-for _ in $(seq 1 200); do grep -q " RUNNING" "$WORK/sig.err" && break; sleep 0.1; done
+for _ in $(seq 1 600); do grep -q " RUNNING" "$WORK/sig.err" && break; sleep 0.1; done
 kill -TERM "$SIG_PID"
 rc=0
 wait "$SIG_PID" || rc=$?
