@@ -152,15 +152,12 @@ void CapacityRequests::Done(const std::string& task_id) {
 
 bool CapacityRequests::DeadLetter(const aws::SqsMessage& m, const std::string& reason) {
   if (options_.dead_letter_queue_url.empty()) return true;
-  aws::SendMessageRequest req;
-  req.queue_url = options_.dead_letter_queue_url;
-  req.message_body = m.body;
-  req.message_attributes["steady-reason"] = {.string_value = reason};
-  req.message_attributes["steady-source-queue"] = {.string_value = options_.queue_url};
-  if (auto sent = sqs_->SendMessage(req); !sent.ok()) {
+  Status sent = aws::SendToDeadLetterQueue(*sqs_, options_.dead_letter_queue_url,
+                                           options_.queue_url, m, reason);
+  if (!sent.ok()) {
     queue_errors_->Inc();
     LogWarn("autoscaler: cannot dead-letter a capacity message; it stays in its queue",
-            {{"message", m.message_id}, {"error", sent.status().ToString()}});
+            {{"message", m.message_id}, {"error", sent.ToString()}});
     return false;
   }
   return true;
@@ -193,16 +190,11 @@ Result<int> CapacityRequests::Poll() {
     }
     done.push_back({std::to_string(done.size()), m.receipt_handle});
   }
-  if (!done.empty()) {
-    auto deleted = sqs_->DeleteMessageBatch(options_.queue_url, done);
-    if (!deleted.ok() || !deleted->failed.empty()) {
-      queue_errors_->Inc();
-      // Redelivered later: duplicates of held requests are not counted twice.
-      LogWarn("autoscaler: cannot delete capacity messages",
-              {{"queue", options_.queue_url},
-               {"error",
-                deleted.ok() ? deleted->failed.front().message : deleted.status().ToString()}});
-    }
+  if (Status deleted = aws::DeleteMessages(*sqs_, options_.queue_url, done); !deleted.ok()) {
+    queue_errors_->Inc();
+    // Redelivered later: duplicates of held requests are not counted twice.
+    LogWarn("autoscaler: cannot delete capacity messages",
+            {{"queue", options_.queue_url}, {"error", deleted.ToString()}});
   }
   return static_cast<int>(received->size());
 }

@@ -27,6 +27,27 @@ void AppendLengthPrefixed(std::string& out, std::string_view s) {
 
 std::string SqsMd5OfBody(std::string_view body) { return Md5Hex(body); }
 
+Status SendToDeadLetterQueue(Sqs& sqs, const std::string& dead_letter_queue_url,
+                             const std::string& source_queue_url, const SqsMessage& message,
+                             const std::string& reason) {
+  SendMessageRequest req;
+  req.queue_url = dead_letter_queue_url;
+  req.message_body = message.body;
+  req.message_attributes["steady-reason"] = {.string_value = reason};
+  req.message_attributes["steady-source-queue"] = {.string_value = source_queue_url};
+  return sqs.SendMessage(req).status();
+}
+
+Status DeleteMessages(Sqs& sqs, const std::string& queue_url,
+                      const std::vector<DeleteMessageBatchEntry>& entries) {
+  if (entries.empty()) return Status::Ok();
+  auto deleted = sqs.DeleteMessageBatch(queue_url, entries);
+  if (!deleted.ok()) return deleted.status();
+  if (!deleted->failed.empty())
+    return UnavailableError("DeleteMessageBatch: " + deleted->failed.front().message);
+  return Status::Ok();
+}
+
 std::string SqsMd5OfMessageAttributes(const MessageAttributes& attributes) {
   if (attributes.empty()) return "";
   // std::map iterates names in byte order, as SQS sorts them.

@@ -131,6 +131,19 @@ class Sqs {
                                          int visibility_timeout) = 0;
 };
 
+// Sends a message that could not be handled to `dead_letter_queue_url`, with its body as is and
+// the attributes steady's consumers all add: steady-reason and steady-source-queue. The caller
+// deletes the original once this succeeds (or leaves it, when it fails, for its queue's redrive
+// policy).
+Status SendToDeadLetterQueue(Sqs& sqs, const std::string& dead_letter_queue_url,
+                             const std::string& source_queue_url, const SqsMessage& message,
+                             const std::string& reason);
+
+// DeleteMessageBatch of `entries` (at most 10); OK when every one was deleted, else the error of
+// the call or of the first entry that failed.
+Status DeleteMessages(Sqs& sqs, const std::string& queue_url,
+                      const std::vector<DeleteMessageBatchEntry>& entries);
+
 // MD5 of the body as SQS reports it (lower-case hex).
 std::string SqsMd5OfBody(std::string_view body);
 // MD5OfMessageAttributes as SQS computes it (names sorted; length-prefixed name, type,

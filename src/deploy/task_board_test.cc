@@ -10,6 +10,7 @@
 #include "aws/local_object_store.h"
 #include "base/temp_dir.h"
 #include "base/time_format.h"
+#include "logs/faulty_object_store.h"
 #include "region/events_model.h"
 #include "region/region.h"
 
@@ -146,36 +147,6 @@ TEST(TaskBoardParseTest, TaskIdOfTakesTheLastSegment) {
   EXPECT_EQ(TaskIdOf("abc"), "abc");
 }
 
-// An object store whose Puts fail while `fail_puts` is set.
-class FlakyStore final : public aws::ObjectStore {
- public:
-  explicit FlakyStore(aws::ObjectStore& inner) : inner_(inner) {}
-  Status Put(std::string_view key, std::string_view data) override {
-    if (fail_puts) return UnavailableError("injected Put failure");
-    return inner_.Put(key, data);
-  }
-  Result<std::unique_ptr<aws::ObjectWriter>> NewWriter(std::string_view key) override {
-    return inner_.NewWriter(key);
-  }
-  Result<std::string> Get(std::string_view key) override { return inner_.Get(key); }
-  Result<std::string> GetRange(std::string_view key, uint64_t offset, uint64_t length) override {
-    return inner_.GetRange(key, offset, length);
-  }
-  Result<aws::ObjectInfo> Head(std::string_view key) override { return inner_.Head(key); }
-  Result<aws::ListPage> List(const aws::ListOptions& options,
-                             std::string_view token = "") override {
-    return inner_.List(options, token);
-  }
-  using ObjectStore::Delete;
-  Status Delete(std::span<const std::string> keys) override { return inner_.Delete(keys); }
-  std::string Describe() const override { return inner_.Describe(); }
-
-  bool fail_puts = false;
-
- private:
-  aws::ObjectStore& inner_;
-};
-
 class TaskBoardTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -185,7 +156,7 @@ class TaskBoardTest : public ::testing::Test {
     auto store = aws::LocalObjectStore::Open(dir_.path() + "/store", {.fsync = false});
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     local_ = std::move(*store);
-    flaky_ = std::make_unique<FlakyStore>(*local_);
+    flaky_ = std::make_unique<logs::FaultyObjectStore>(*local_);
     url_ = *region_->sqs().CreateQueue("task-state", {{"VisibilityTimeout", "30"}});
     dlq_ = *region_->sqs().CreateQueue("task-state-dlq", {});
   }
@@ -220,7 +191,7 @@ class TaskBoardTest : public ::testing::Test {
   testutil::TempDir dir_{"task-board"};
   std::unique_ptr<region::Region> region_;
   std::unique_ptr<aws::LocalObjectStore> local_;
-  std::unique_ptr<FlakyStore> flaky_;
+  std::unique_ptr<logs::FaultyObjectStore> flaky_;
   std::unique_ptr<TaskBoard> board_;
   std::string url_, dlq_;
 };
@@ -319,7 +290,7 @@ TEST_F(TaskBoardTest, BadMessagesGoToTheDeadLetterQueue) {
 
 TEST_F(TaskBoardTest, PutFailureKeepsTheMessageForRedelivery) {
   TaskBoard& board = Board();
-  flaky_->fail_puts = true;
+  flaky_->SetDown(true);
   Send(Event(Detail("STOPPED", 4, 2)).dump());
   ASSERT_EQ(board.Pump().value_or(-1), 1);
   EXPECT_EQ(Attr(url_, "ApproximateNumberOfMessagesNotVisible"), 1);
@@ -330,7 +301,7 @@ TEST_F(TaskBoardTest, PutFailureKeepsTheMessageForRedelivery) {
       metrics_.AddCounter("steady_oneshot_board_errors_total", "", {"op"}).With({"put"}).value(),
       1);
 
-  flaky_->fail_puts = false;
+  flaky_->SetDown(false);
   ASSERT_EQ(board.Pump().value_or(-1), 0);  // still invisible
   clock_.Advance(std::chrono::seconds(31));
   ASSERT_EQ(board.Pump().value_or(-1), 1);

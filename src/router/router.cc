@@ -146,11 +146,8 @@ MessageAction Router::HandleMessage(const aws::SqsMessage& m, std::stop_token st
                                           {"message", m.message_id},
                                           {"error", parsed.status().message()}});
     if (!options_.dead_letter_queue_url.empty() && sqs_ != nullptr) {
-      aws::SendMessageRequest dl;
-      dl.queue_url = options_.dead_letter_queue_url;
-      dl.message_body = m.body;
-      dl.message_attributes["steady-reason"] = {"String", parsed.status().message(), ""};
-      auto sent = sqs_->SendMessage(dl);
+      Status sent = aws::SendToDeadLetterQueue(*sqs_, options_.dead_letter_queue_url,
+                                               options_.queue_url, m, parsed.status().message());
       if (sent.ok()) {
         (void)DeleteMessage(m);
         return done(MessageAction::kDeadLettered);

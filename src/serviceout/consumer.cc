@@ -54,15 +54,12 @@ MessageAction Consumer::DeadLetter(const std::string& queue_url, const aws::SqsM
     (void)sqs_.ChangeMessageVisibility(queue_url, m.receipt_handle, Seconds(options_.retry_after));
     return MessageAction::kDeferred;
   }
-  aws::SendMessageRequest req;
-  req.queue_url = options_.dead_letter_queue_url;
-  req.message_body = m.body;
-  req.message_attributes["steady-reason"] = {.string_value = kind + ": " + reason};
-  req.message_attributes["steady-source-queue"] = {.string_value = queue_url};
-  if (auto sent = sqs_.SendMessage(req); !sent.ok()) {
+  if (Status sent = aws::SendToDeadLetterQueue(sqs_, options_.dead_letter_queue_url, queue_url, m,
+                                               kind + ": " + reason);
+      !sent.ok()) {
     api_errors_->Inc();
     LogWarn("terminator: cannot dead-letter a message; it stays in its queue",
-            {{"message", m.message_id}, {"error", sent.status().ToString()}});
+            {{"message", m.message_id}, {"error", sent.ToString()}});
     (void)sqs_.ChangeMessageVisibility(queue_url, m.receipt_handle, Seconds(options_.retry_after));
     return MessageAction::kFailed;
   }
