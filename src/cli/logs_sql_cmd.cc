@@ -85,26 +85,39 @@ void RunSql(const SqlFlags& f) {
   auto session = search::SqlSession::Open(sql_options);
   if (!session.ok()) Fail("sql", "", session.status());
   search::SqlRunInfo info;
-  auto result = (*session)->Run(store, f.query, &info);
-  if (!result.ok()) Fail("sql", "", result.status());
-
-  std::string out = format == "csv"    ? search::FormatSqlCsv(*result)
-                    : format == "json" ? search::FormatSqlJsonLines(*result)
-                                       : search::FormatSqlTable(*result, f.max_width);
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  uint64_t rows = 0;
+  if (format == "table") {
+    // The table's column widths need every row first.
+    auto result = (*session)->Run(store, f.query, &info);
+    if (!result.ok()) Fail("sql", "", result.status());
+    std::string out = search::FormatSqlTable(*result, f.max_width);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    rows = result->rows.size();
+  } else {
+    // CSV and JSON lines stream: nothing of the result is held twice.
+    search::SqlTextWriter writer(
+        format == "csv" ? search::SqlTextWriter::Format::kCsv
+                        : search::SqlTextWriter::Format::kJsonLines,
+        [](std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); });
+    auto result = (*session)->Run(store, f.query, writer, &info);
+    writer.Finish();
+    if (!result.ok()) Fail("sql", "", result.status());
+    rows = *result;
+  }
   std::fflush(stdout);
   if (f.stats) {
     const search::ReadCounters& c = store.counters();
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::fprintf(stderr,
                  "objects: listed %llu, selected %llu, read %llu; list requests %llu; bytes read "
-                 "%llu (compressed); cache hits %llu; rows %zu; %.3f s\n",
+                 "%llu (compressed); cache hits %llu; rows %llu; %.3f s\n",
                  static_cast<unsigned long long>(c.objects_listed.load()),
                  static_cast<unsigned long long>(c.objects_selected.load()),
                  static_cast<unsigned long long>(c.objects_read.load()),
                  static_cast<unsigned long long>(c.list_requests.load()),
                  static_cast<unsigned long long>(c.bytes_read.load()),
-                 static_cast<unsigned long long>(c.cache_hits.load()), result->rows.size(), secs);
+                 static_cast<unsigned long long>(c.cache_hits.load()),
+                 static_cast<unsigned long long>(rows), secs);
     for (const auto& t : info.tables) {
       std::fprintf(stderr, "table %s: %s, %d day(s), %llu object(s), %llu bytes\n", t.name.c_str(),
                    t.pruned ? "pruned by year/month/day" : "every day", t.days,

@@ -352,70 +352,98 @@ std::string FloatText(T v) {
   return std::string(buf, p);
 }
 
-// Copies a materialized result into text cells: the common types straight from the vectors,
-// the rest through DuckDB's own VARCHAR conversion.
-Result<SqlResult> Convert(duckdb_result* r) {
-  SqlResult out;
+// Hands a materialized result to `sink` row by row as text cells: the common types straight
+// from the vectors, the rest through DuckDB's own VARCHAR conversion. Returns the row count.
+Result<uint64_t> Emit(duckdb_result* r, SqlRowSink& sink) {
   idx_t ncols = duckdb_column_count(r);
+  std::vector<std::string> columns;
+  std::vector<SqlValueKind> kinds;
   std::vector<duckdb_type> types(ncols);
   for (idx_t c = 0; c < ncols; ++c) {
     const char* name = duckdb_column_name(r, c);
-    out.columns.emplace_back(name ? name : "");
+    columns.emplace_back(name ? name : "");
     types[c] = duckdb_column_type(r, c);
-    out.kinds.push_back(KindOf(types[c]));
+    kinds.push_back(KindOf(types[c]));
   }
+  sink.Begin(columns, kinds);
+  std::vector<std::optional<std::string_view>> cells(ncols);
+  std::vector<std::string> scratch(ncols);  // text of the non-VARCHAR cells of the current row
+  std::vector<duckdb_vector> vectors(ncols);
   idx_t nchunks = duckdb_result_chunk_count(*r);
   idx_t base = 0;
   for (idx_t k = 0; k < nchunks; ++k) {
     duckdb_data_chunk chunk = duckdb_result_get_chunk(*r, k);
     if (!chunk) break;
     idx_t size = duckdb_data_chunk_get_size(chunk);
-    size_t first = out.rows.size();
-    out.rows.resize(first + size, std::vector<std::optional<std::string>>(ncols));
-    for (idx_t c = 0; c < ncols; ++c) {
-      duckdb_vector vec = duckdb_data_chunk_get_vector(chunk, c);
-      uint64_t* validity = duckdb_vector_get_validity(vec);
-      void* data = duckdb_vector_get_data(vec);
-      for (idx_t i = 0; i < size; ++i) {
-        if (validity && !duckdb_validity_row_is_valid(validity, i)) continue;
-        std::optional<std::string>& cell = out.rows[first + i][c];
+    for (idx_t c = 0; c < ncols; ++c) vectors[c] = duckdb_data_chunk_get_vector(chunk, c);
+    for (idx_t i = 0; i < size; ++i) {
+      for (idx_t c = 0; c < ncols; ++c) {
+        uint64_t* validity = duckdb_vector_get_validity(vectors[c]);
+        if (validity && !duckdb_validity_row_is_valid(validity, i)) {
+          cells[c].reset();
+          continue;
+        }
+        void* data = duckdb_vector_get_data(vectors[c]);
+        std::string& text = scratch[c];
         switch (types[c]) {
           case DUCKDB_TYPE_VARCHAR: {
             auto* s = static_cast<duckdb_string_t*>(data) + i;
-            cell.emplace(duckdb_string_t_data(s), duckdb_string_t_length(*s));
-            break;
+            cells[c].emplace(duckdb_string_t_data(s), duckdb_string_t_length(*s));
+            continue;
           }
-          case DUCKDB_TYPE_BOOLEAN: cell = static_cast<bool*>(data)[i] ? "true" : "false"; break;
-          case DUCKDB_TYPE_TINYINT: cell = IntText(static_cast<int8_t*>(data)[i]); break;
-          case DUCKDB_TYPE_SMALLINT: cell = IntText(static_cast<int16_t*>(data)[i]); break;
-          case DUCKDB_TYPE_INTEGER: cell = IntText(static_cast<int32_t*>(data)[i]); break;
-          case DUCKDB_TYPE_BIGINT: cell = IntText(static_cast<int64_t*>(data)[i]); break;
-          case DUCKDB_TYPE_UTINYINT: cell = IntText(static_cast<uint8_t*>(data)[i]); break;
-          case DUCKDB_TYPE_USMALLINT: cell = IntText(static_cast<uint16_t*>(data)[i]); break;
-          case DUCKDB_TYPE_UINTEGER: cell = IntText(static_cast<uint32_t*>(data)[i]); break;
-          case DUCKDB_TYPE_UBIGINT: cell = IntText(static_cast<uint64_t*>(data)[i]); break;
-          case DUCKDB_TYPE_FLOAT: cell = FloatText(static_cast<float*>(data)[i]); break;
-          case DUCKDB_TYPE_DOUBLE: cell = FloatText(static_cast<double*>(data)[i]); break;
+          case DUCKDB_TYPE_BOOLEAN: text = static_cast<bool*>(data)[i] ? "true" : "false"; break;
+          case DUCKDB_TYPE_TINYINT: text = IntText(static_cast<int8_t*>(data)[i]); break;
+          case DUCKDB_TYPE_SMALLINT: text = IntText(static_cast<int16_t*>(data)[i]); break;
+          case DUCKDB_TYPE_INTEGER: text = IntText(static_cast<int32_t*>(data)[i]); break;
+          case DUCKDB_TYPE_BIGINT: text = IntText(static_cast<int64_t*>(data)[i]); break;
+          case DUCKDB_TYPE_UTINYINT: text = IntText(static_cast<uint8_t*>(data)[i]); break;
+          case DUCKDB_TYPE_USMALLINT: text = IntText(static_cast<uint16_t*>(data)[i]); break;
+          case DUCKDB_TYPE_UINTEGER: text = IntText(static_cast<uint32_t*>(data)[i]); break;
+          case DUCKDB_TYPE_UBIGINT: text = IntText(static_cast<uint64_t*>(data)[i]); break;
+          case DUCKDB_TYPE_FLOAT: text = FloatText(static_cast<float*>(data)[i]); break;
+          case DUCKDB_TYPE_DOUBLE: text = FloatText(static_cast<double*>(data)[i]); break;
           default: {
-            char* text = duckdb_value_varchar(r, c, base + i);
-            if (!text) {
+            char* converted = duckdb_value_varchar(r, c, base + i);
+            if (!converted) {
               duckdb_destroy_data_chunk(&chunk);
-              return InvalidArgumentError("column '" + out.columns[c] +
+              return InvalidArgumentError("column '" + columns[c] +
                                           "' has a type that cannot be printed; cast it to "
                                           "VARCHAR in the query (" +
-                                          out.columns[c] + "::VARCHAR)");
+                                          columns[c] + "::VARCHAR)");
             }
-            cell.emplace(text);
-            duckdb_free(text);
+            text = converted;
+            duckdb_free(converted);
           }
         }
+        cells[c].emplace(text);
       }
+      sink.Row(cells);
     }
     duckdb_destroy_data_chunk(&chunk);
     base += size;
   }
-  return out;
+  return static_cast<uint64_t>(base);
 }
+
+// Collects the rows into a SqlResult.
+class Collector : public SqlRowSink {
+ public:
+  explicit Collector(SqlResult* out) : out_(out) {}
+  void Begin(const std::vector<std::string>& columns,
+             const std::vector<SqlValueKind>& kinds) override {
+    out_->columns = columns;
+    out_->kinds = kinds;
+  }
+  void Row(const std::vector<std::optional<std::string_view>>& cells) override {
+    auto& row = out_->rows.emplace_back(cells.size());
+    for (size_t c = 0; c < cells.size(); ++c) {
+      if (cells[c]) row[c].emplace(*cells[c]);
+    }
+  }
+
+ private:
+  SqlResult* out_;
+};
 
 std::string ReadJsonCall(const std::vector<std::string>& files) {
   std::string s = "read_json([";
@@ -609,7 +637,7 @@ struct SqlSession::Impl {
     if (db) duckdb_close(&db);
   }
 
-  Result<SqlResult> Exec(std::string_view sql) {
+  Result<uint64_t> Exec(std::string_view sql, SqlRowSink& sink) {
     std::string text(sql);
     duckdb_result r;
     if (duckdb_query(conn, text.c_str(), &r) == DuckDBError) {
@@ -618,8 +646,15 @@ struct SqlSession::Impl {
       duckdb_destroy_result(&r);
       return InvalidArgumentError(message);
     }
-    Result<SqlResult> out = Convert(&r);
+    Result<uint64_t> rows = Emit(&r, sink);
     duckdb_destroy_result(&r);
+    return rows;
+  }
+
+  Result<SqlResult> Exec(std::string_view sql) {
+    SqlResult out;
+    Collector collector(&out);
+    RETURN_IF_ERROR(Exec(sql, collector).status());
     return out;
   }
 };
@@ -685,6 +720,14 @@ Result<QueryAnalysis> SqlSession::Analyze(std::string_view sql,
 }
 
 Result<SqlResult> SqlSession::Run(LogStore& store, std::string_view sql, SqlRunInfo* info) {
+  SqlResult out;
+  Collector collector(&out);
+  RETURN_IF_ERROR(Run(store, sql, collector, info).status());
+  return out;
+}
+
+Result<uint64_t> SqlSession::Run(LogStore& store, std::string_view sql, SqlRowSink& sink,
+                                 SqlRunInfo* info) {
   ASSIGN_OR_RETURN(std::vector<Stream> streams, store.ListStreams());
   std::map<std::string, std::vector<Stream>> by_table;
   for (const auto& s : streams) by_table[logs::TableName(s.family, s.container)].push_back(s);
@@ -752,7 +795,7 @@ Result<SqlResult> SqlSession::Run(LogStore& store, std::string_view sql, SqlRunI
     run.tables.push_back(std::move(t));
   }
   run.analysis = std::move(analysis);
-  return impl_->Exec(sql);
+  return impl_->Exec(sql, sink);
 }
 
 // ---- Output ----
@@ -808,25 +851,29 @@ std::string TableCell(const std::optional<std::string>& v, size_t max_width) {
   return out;
 }
 
+// Appends `s` as a JSON string: runs of plain characters in one append.
 void JsonString(std::string_view s, std::string* out) {
   *out += '"';
-  for (char c : s) {
+  size_t plain = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(s.data() + plain, i - plain);
+    plain = i + 1;
     switch (c) {
       case '"': *out += "\\\""; break;
       case '\\': *out += "\\\\"; break;
       case '\n': *out += "\\n"; break;
       case '\r': *out += "\\r"; break;
       case '\t': *out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
-          *out += buf;
-        } else {
-          *out += c;
-        }
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        *out += buf;
+      }
     }
   }
+  out->append(s.data() + plain, s.size() - plain);
   *out += '"';
 }
 
@@ -835,8 +882,15 @@ bool IsJsonNumber(std::string_view s) {
   return !j.is_discarded() && j.is_number();
 }
 
+bool NeedsCsvQuotes(std::string_view s) {
+  for (char c : s) {
+    if (c == ',' || c == '"' || c == '\r' || c == '\n') return true;
+  }
+  return false;
+}
+
 void CsvField(std::string_view s, std::string* out) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) {
+  if (!NeedsCsvQuotes(s)) {
     *out += s;
     return;
   }
@@ -888,43 +942,79 @@ std::string FormatSqlTable(const SqlResult& result, size_t max_width) {
   return out;
 }
 
-std::string FormatSqlCsv(const SqlResult& result) {
-  std::string out;
-  for (size_t c = 0; c < result.columns.size(); ++c) {
-    if (c) out += ',';
-    CsvField(result.columns[c], &out);
+SqlTextWriter::SqlTextWriter(Format format, std::function<void(std::string_view)> flush)
+    : format_(format), flush_(std::move(flush)) {}
+
+void SqlTextWriter::Begin(const std::vector<std::string>& columns,
+                          const std::vector<SqlValueKind>& kinds) {
+  columns_ = columns;
+  kinds_ = kinds;
+  if (format_ != Format::kCsv) return;
+  for (size_t c = 0; c < columns.size(); ++c) {
+    if (c) buffer_ += ',';
+    CsvField(columns[c], &buffer_);
   }
-  out += "\n";
-  for (const auto& row : result.rows) {
-    for (size_t c = 0; c < row.size(); ++c) {
-      if (c) out += ',';
-      if (row[c]) CsvField(*row[c], &out);
+  buffer_ += '\n';
+}
+
+void SqlTextWriter::Row(const std::vector<std::optional<std::string_view>>& cells) {
+  if (format_ == Format::kCsv) {
+    for (size_t c = 0; c < cells.size(); ++c) {
+      if (c) buffer_ += ',';
+      if (cells[c]) CsvField(*cells[c], &buffer_);
     }
-    out += "\n";
+    buffer_ += '\n';
+  } else {
+    buffer_ += '{';
+    for (size_t c = 0; c < cells.size(); ++c) {
+      if (c) buffer_ += ',';
+      JsonString(columns_[c], &buffer_);
+      buffer_ += ':';
+      if (!cells[c]) {
+        buffer_ += "null";
+      } else if (kinds_[c] == SqlValueKind::kBool ||
+                 (kinds_[c] == SqlValueKind::kNumber && IsJsonNumber(*cells[c]))) {
+        buffer_ += *cells[c];
+      } else {
+        JsonString(*cells[c], &buffer_);
+      }
+    }
+    buffer_ += "}\n";
   }
-  return out;
+  if (buffer_.size() >= kFlushBytes && flush_) {
+    flush_(buffer_);
+    buffer_.clear();
+  }
+}
+
+void SqlTextWriter::Finish() {
+  if (flush_ && !buffer_.empty()) {
+    flush_(buffer_);
+    buffer_.clear();
+  }
+}
+
+namespace {
+
+std::string FormatText(const SqlResult& result, SqlTextWriter::Format format) {
+  SqlTextWriter writer(format);
+  writer.Begin(result.columns, result.kinds);
+  std::vector<std::optional<std::string_view>> cells;
+  for (const auto& row : result.rows) {
+    cells.assign(row.begin(), row.end());
+    writer.Row(cells);
+  }
+  return std::move(writer.text());
+}
+
+}  // namespace
+
+std::string FormatSqlCsv(const SqlResult& result) {
+  return FormatText(result, SqlTextWriter::Format::kCsv);
 }
 
 std::string FormatSqlJsonLines(const SqlResult& result) {
-  std::string out;
-  for (const auto& row : result.rows) {
-    out += '{';
-    for (size_t c = 0; c < row.size(); ++c) {
-      if (c) out += ',';
-      JsonString(result.columns[c], &out);
-      out += ':';
-      if (!row[c]) {
-        out += "null";
-      } else if (result.kinds[c] == SqlValueKind::kBool ||
-                 (result.kinds[c] == SqlValueKind::kNumber && IsJsonNumber(*row[c]))) {
-        out += *row[c];
-      } else {
-        JsonString(*row[c], &out);
-      }
-    }
-    out += "}\n";
-  }
-  return out;
+  return FormatText(result, SqlTextWriter::Format::kJsonLines);
 }
 
 }  // namespace steady::search

@@ -21,7 +21,8 @@
 //   3. The objects of those days (LogStore::Select, then LocalPath; Prefetch first for S3)
 //      become a temporary view: a UNION ALL over the days of read_json(files, explicit schema,
 //      gzip, newline-delimited) with the day's year/month/day as constants.
-//   4. The query runs as written; the result comes back as text cells plus a kind per column.
+//   4. The query runs as written; the result comes back as text cells plus a kind per column,
+//      collected (SqlResult) or handed row by row to a SqlRowSink (CSV and JSON lines stream).
 //
 // Column types: every line field is VARCHAR (time too: RFC 3339 with 9 fixed fraction digits
 // and 'Z' sorts correctly as text, and Athena's table declares it `string`, so the same query
@@ -32,6 +33,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -100,6 +102,38 @@ struct SqlResult {
   std::vector<std::vector<std::optional<std::string>>> rows;  // nullopt = SQL NULL
 };
 
+// Receives a result row by row, so that an output format can stream it instead of holding it.
+class SqlRowSink {
+ public:
+  virtual ~SqlRowSink() = default;
+  virtual void Begin(const std::vector<std::string>& columns,
+                     const std::vector<SqlValueKind>& kinds) = 0;
+  // One row; nullopt = SQL NULL. The views are valid until Row returns.
+  virtual void Row(const std::vector<std::optional<std::string_view>>& cells) = 0;
+};
+
+// CSV (RFC 4180 with a header; NULL → empty) or JSON lines (one object per row, numbers and
+// booleans unquoted, NULL → null) into a buffer that is handed to `flush` each time it passes
+// 64 KiB and at Finish. Without `flush`, the text stays in text().
+class SqlTextWriter : public SqlRowSink {
+ public:
+  enum class Format { kCsv, kJsonLines };
+  explicit SqlTextWriter(Format format, std::function<void(std::string_view)> flush = {});
+  void Begin(const std::vector<std::string>& columns,
+             const std::vector<SqlValueKind>& kinds) override;
+  void Row(const std::vector<std::optional<std::string_view>>& cells) override;
+  void Finish();
+  std::string& text() { return buffer_; }
+
+ private:
+  static constexpr size_t kFlushBytes = 64 * 1024;
+  Format format_;
+  std::function<void(std::string_view)> flush_;
+  std::vector<std::string> columns_;
+  std::vector<SqlValueKind> kinds_;
+  std::string buffer_;
+};
+
 struct SqlOptions {
   int threads = 0;           // DuckDB worker threads; 0 → DuckDB's default (one per core)
   std::string memory_limit;  // e.g. "4GB"; "" → DuckDB's default
@@ -131,6 +165,10 @@ class SqlSession {
   // query references no log table (the message lists the available ones); other codes for
   // store errors.
   Result<SqlResult> Run(LogStore& store, std::string_view sql, SqlRunInfo* info = nullptr);
+  // The same, the rows handed to `sink` as they are read from the result (nothing is held);
+  // returns the row count. On an error after Begin, part of the rows may have been handed on.
+  Result<uint64_t> Run(LogStore& store, std::string_view sql, SqlRowSink& sink,
+                       SqlRunInfo* info = nullptr);
 
   // The statement as is, no views (used by tests and the raw-DuckDB bench).
   Result<SqlResult> Query(std::string_view sql);
@@ -142,8 +180,7 @@ class SqlSession {
 };
 
 // Output formats. The table is aligned (cells truncated at `max_width` display columns, 0 = no
-// limit) with a row count; CSV is RFC 4180 with a header (NULL → empty); JSON lines has one
-// object per row, numbers and booleans unquoted, NULL → null.
+// limit) with a row count; CSV and JSON lines as SqlTextWriter writes them.
 std::string FormatSqlTable(const SqlResult& result, size_t max_width = 0);
 std::string FormatSqlCsv(const SqlResult& result);
 std::string FormatSqlJsonLines(const SqlResult& result);

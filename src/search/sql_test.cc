@@ -439,5 +439,42 @@ TEST_F(SqlTest, EndToEndFormats) {
             "{\"log\":\"ERROR, \\\"quoted\\\"\",\"day\":28,\"is_28\":true}\n");
 }
 
+TEST_F(SqlTest, StreamedOutputEqualsTheCollectedOne) {
+  LogStore logs(store_.get(), LogStoreOptions{});
+  auto session = *SqlSession::Open();
+  // Many chunks and more than one flush: every fixture line times 3000, with a number column.
+  const std::string q =
+      "select log, r, r % 7 = 0 as seventh from my_awesome_app_app, range(3000) t(r) "
+      "order by time, r";
+  auto collected = session->Run(logs, q);
+  ASSERT_TRUE(collected.ok()) << collected.status().ToString();
+  ASSERT_GT(collected->rows.size(), 6000u);
+  for (auto format : {SqlTextWriter::Format::kCsv, SqlTextWriter::Format::kJsonLines}) {
+    std::string streamed;
+    int flushes = 0;
+    SqlTextWriter writer(format, [&](std::string_view text) {
+      streamed += text;
+      ++flushes;
+    });
+    auto rows = session->Run(logs, q, writer);
+    writer.Finish();
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    EXPECT_EQ(*rows, collected->rows.size());
+    EXPECT_GT(flushes, 1);
+    EXPECT_EQ(streamed, format == SqlTextWriter::Format::kCsv ? FormatSqlCsv(*collected)
+                                                              : FormatSqlJsonLines(*collected));
+  }
+}
+
+TEST_F(SqlTest, StreamedQueryErrorsComeBackBeforeAnyRow) {
+  LogStore logs(store_.get(), LogStoreOptions{});
+  auto session = *SqlSession::Open();
+  SqlTextWriter writer(SqlTextWriter::Format::kCsv);
+  auto rows = session->Run(logs, "select no_such_column from my_awesome_app_app", writer);
+  ASSERT_FALSE(rows.ok());
+  EXPECT_EQ(rows.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(writer.text(), "");
+}
+
 }  // namespace
 }  // namespace steady::search
