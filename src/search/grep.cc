@@ -21,7 +21,7 @@ struct LineOut {
 
 struct ObjectResult {
   Status status;
-  std::string text;  // inflated object
+  TextBuffer text;   // inflated object
   std::string out;   // formatted selected lines
   std::vector<LineOut> lines;
 };
@@ -34,7 +34,7 @@ void ProcessObject(LogStore& store, const SelectedObject& object, const LineMatc
   counters->bytes_compressed += object.size;
   counters->bytes_inflated += r->text.size();
   std::vector<std::string_view> selected;
-  matcher.Select(r->text, &selected);
+  matcher.Select(r->text.view(), &selected);
   counters->lines_selected += selected.size();
   if (output.count_only) {
     r->lines.resize(selected.size());

@@ -154,7 +154,7 @@ int main(int argc, char** argv) {
        {std::pair{"inflate isa-l (search::InflateMembers)", steady::search::Inflater::kIsal},
         std::pair{"inflate libdeflate (search::InflateMembers)",
                   steady::search::Inflater::kLibdeflate}}) {
-    std::string out;
+    steady::search::TextBuffer out;
     s = Seconds(
         [&] {
           uint64_t total = 0;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "search/inflate.h"
 #include "search/log_store.h"
 
 namespace steady::search {
@@ -30,26 +31,26 @@ struct ScanCounters {
   std::atomic<uint64_t> invalid_lines{0};  // selected lines that are not JSON with a "log"
 };
 
-// Reads `object` and inflates it into `*text` (whose old contents and size are reused as room). A
+// Reads `object` and inflates it into `*text` (whose room is reused). A
 // corrupt or truncated member ends the object:
 // `*text` keeps the complete members before it and the status says what happened (kDataLoss);
 // a bare read error leaves `*text` empty. A last line without '\n' (a writer cut short) is
 // dropped and reported the same way.
-Status ReadObjectText(LogStore& store, const SelectedObject& object, std::string* text,
+Status ReadObjectText(LogStore& store, const SelectedObject& object, TextBuffer* text,
                       size_t max_bytes = size_t{1} << 31);
 
 // Multi-MB buffers handed from object to object, so that inflating does not pay fresh pages
-// (page faults and zero-filling cost more than matching; docs/logs.md). Thread-safe.
+// (first-touch page faults cost more than matching; docs/logs.md). Thread-safe.
 class BufferPool {
  public:
   explicit BufferPool(size_t max_buffers = 32) : max_(max_buffers) {}
-  // A buffer whose size is its capacity (contents unspecified), or an empty one.
-  std::string Get();
-  void Put(std::string&& buffer);
+  // A recycled buffer (empty, with room), or a new one without room.
+  TextBuffer Get();
+  void Put(TextBuffer&& buffer);
 
  private:
   std::mutex mu_;
-  std::vector<std::string> free_;
+  std::vector<TextBuffer> free_;
   size_t max_;
 };
 
