@@ -185,10 +185,12 @@ void Run(const LogsFlags& f, bool grep) {
   } else {
     DefaultTerminationSignals();
   }
-  // Each object is inflated into a fresh buffer of a few MB. glibc would hand those out as
-  // mmaps and give them back at free, so every object paid its page faults again: measured on
-  // bench/logs.sh's hour, 1.7 s user + 1.5 s sys before, 0.45 s + 0.15 s after keeping freed
-  // memory in the heap (the process is short-lived; peak memory is window x object size).
+  // Each object's compressed bytes and formatted lines are allocations of up to a few MB (the
+  // inflated text has its own recycled search::TextBuffer). glibc would hand those out as mmaps
+  // and give them back at free, so every object paid its page faults again (measured on
+  // bench/logs.sh's hour when the text was a std::string too: 1.7 s user + 1.5 s sys before,
+  // 0.45 s + 0.15 s after). Freed memory stays in the heap: the process is short-lived and
+  // peak memory is window x object size.
   mallopt(M_MMAP_THRESHOLD, 256 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
   static std::vector<char> stdout_buffer(1 << 20);

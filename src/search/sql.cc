@@ -1,5 +1,6 @@
 #include "search/sql.h"
 
+#include <dlfcn.h>
 #include <duckdb.h>
 
 #include <algorithm>
@@ -313,6 +314,72 @@ std::set<std::string> ScanIdentifiers(std::string_view sql) {
   return out;
 }
 
+// ---- libduckdb, loaded on first use ----
+//
+// libduckdb.so is 60 MB with 74,000 relocations: linked into `steady`, it cost every command
+// ~20 ms at start (grep, tail, oneshot...), though only `logs sql` uses it. So it is opened
+// with dlopen when a SqlSession is first opened, found through the binary's RUNPATH (the
+// build's tools/node_modules; src/search/CMakeLists.txt), and its C API called through this
+// table. duckdb.h still gives the declarations, so the types are checked as before.
+#define STEADY_DUCKDB_FUNCTIONS(X) \
+  X(duckdb_close)                  \
+  X(duckdb_column_count)           \
+  X(duckdb_column_name)            \
+  X(duckdb_column_type)            \
+  X(duckdb_connect)                \
+  X(duckdb_create_config)          \
+  X(duckdb_data_chunk_get_size)    \
+  X(duckdb_data_chunk_get_vector)  \
+  X(duckdb_destroy_config)         \
+  X(duckdb_destroy_data_chunk)     \
+  X(duckdb_destroy_result)         \
+  X(duckdb_disconnect)             \
+  X(duckdb_free)                   \
+  X(duckdb_open_ext)               \
+  X(duckdb_query)                  \
+  X(duckdb_result_chunk_count)     \
+  X(duckdb_result_error)           \
+  X(duckdb_result_get_chunk)       \
+  X(duckdb_set_config)             \
+  X(duckdb_string_t_data)          \
+  X(duckdb_string_t_length)        \
+  X(duckdb_validity_row_is_valid)  \
+  X(duckdb_value_varchar)          \
+  X(duckdb_vector_get_data)        \
+  X(duckdb_vector_get_validity)
+
+struct DuckDbApi {
+#define STEADY_DUCKDB_POINTER(name) decltype(&::name) name = nullptr;
+  STEADY_DUCKDB_FUNCTIONS(STEADY_DUCKDB_POINTER)
+#undef STEADY_DUCKDB_POINTER
+};
+
+DuckDbApi g_api;
+
+// The loaded table; only called once LoadDuckDb() has succeeded (every caller is behind a
+// SqlSession, which Open() makes only then).
+const DuckDbApi& Api() { return g_api; }
+
+Status LoadDuckDb() {
+  static Status loaded = [] {
+    void* lib = ::dlopen("libduckdb.so", RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+      const char* why = ::dlerror();
+      return FailedPreconditionError(
+          std::string("cannot load libduckdb.so (run scripts/install-deps): ") + (why ? why : "?"));
+    }
+    DuckDbApi api;
+#define STEADY_DUCKDB_RESOLVE(name)                                    \
+  api.name = reinterpret_cast<decltype(&::name)>(::dlsym(lib, #name)); \
+  if (!api.name) return FailedPreconditionError("libduckdb.so lacks " #name);
+    STEADY_DUCKDB_FUNCTIONS(STEADY_DUCKDB_RESOLVE)
+#undef STEADY_DUCKDB_RESOLVE
+    g_api = api;
+    return Status::Ok();
+  }();
+  return loaded;
+}
+
 SqlValueKind KindOf(duckdb_type t) {
   switch (t) {
     case DUCKDB_TYPE_BOOLEAN: return SqlValueKind::kBool;
@@ -355,40 +422,40 @@ std::string FloatText(T v) {
 // Hands a materialized result to `sink` row by row as text cells: the common types straight
 // from the vectors, the rest through DuckDB's own VARCHAR conversion. Returns the row count.
 Result<uint64_t> Emit(duckdb_result* r, SqlRowSink& sink) {
-  idx_t ncols = duckdb_column_count(r);
+  idx_t ncols = Api().duckdb_column_count(r);
   std::vector<std::string> columns;
   std::vector<SqlValueKind> kinds;
   std::vector<duckdb_type> types(ncols);
   for (idx_t c = 0; c < ncols; ++c) {
-    const char* name = duckdb_column_name(r, c);
+    const char* name = Api().duckdb_column_name(r, c);
     columns.emplace_back(name ? name : "");
-    types[c] = duckdb_column_type(r, c);
+    types[c] = Api().duckdb_column_type(r, c);
     kinds.push_back(KindOf(types[c]));
   }
   sink.Begin(columns, kinds);
   std::vector<std::optional<std::string_view>> cells(ncols);
   std::vector<std::string> scratch(ncols);  // text of the non-VARCHAR cells of the current row
   std::vector<duckdb_vector> vectors(ncols);
-  idx_t nchunks = duckdb_result_chunk_count(*r);
+  idx_t nchunks = Api().duckdb_result_chunk_count(*r);
   idx_t base = 0;
   for (idx_t k = 0; k < nchunks; ++k) {
-    duckdb_data_chunk chunk = duckdb_result_get_chunk(*r, k);
+    duckdb_data_chunk chunk = Api().duckdb_result_get_chunk(*r, k);
     if (!chunk) break;
-    idx_t size = duckdb_data_chunk_get_size(chunk);
-    for (idx_t c = 0; c < ncols; ++c) vectors[c] = duckdb_data_chunk_get_vector(chunk, c);
+    idx_t size = Api().duckdb_data_chunk_get_size(chunk);
+    for (idx_t c = 0; c < ncols; ++c) vectors[c] = Api().duckdb_data_chunk_get_vector(chunk, c);
     for (idx_t i = 0; i < size; ++i) {
       for (idx_t c = 0; c < ncols; ++c) {
-        uint64_t* validity = duckdb_vector_get_validity(vectors[c]);
-        if (validity && !duckdb_validity_row_is_valid(validity, i)) {
+        uint64_t* validity = Api().duckdb_vector_get_validity(vectors[c]);
+        if (validity && !Api().duckdb_validity_row_is_valid(validity, i)) {
           cells[c].reset();
           continue;
         }
-        void* data = duckdb_vector_get_data(vectors[c]);
+        void* data = Api().duckdb_vector_get_data(vectors[c]);
         std::string& text = scratch[c];
         switch (types[c]) {
           case DUCKDB_TYPE_VARCHAR: {
             auto* s = static_cast<duckdb_string_t*>(data) + i;
-            cells[c].emplace(duckdb_string_t_data(s), duckdb_string_t_length(*s));
+            cells[c].emplace(Api().duckdb_string_t_data(s), Api().duckdb_string_t_length(*s));
             continue;
           }
           case DUCKDB_TYPE_BOOLEAN: text = static_cast<bool*>(data)[i] ? "true" : "false"; break;
@@ -403,23 +470,23 @@ Result<uint64_t> Emit(duckdb_result* r, SqlRowSink& sink) {
           case DUCKDB_TYPE_FLOAT: text = FloatText(static_cast<float*>(data)[i]); break;
           case DUCKDB_TYPE_DOUBLE: text = FloatText(static_cast<double*>(data)[i]); break;
           default: {
-            char* converted = duckdb_value_varchar(r, c, base + i);
+            char* converted = Api().duckdb_value_varchar(r, c, base + i);
             if (!converted) {
-              duckdb_destroy_data_chunk(&chunk);
+              Api().duckdb_destroy_data_chunk(&chunk);
               return InvalidArgumentError("column '" + columns[c] +
                                           "' has a type that cannot be printed; cast it to "
                                           "VARCHAR in the query (" +
                                           columns[c] + "::VARCHAR)");
             }
             text = converted;
-            duckdb_free(converted);
+            Api().duckdb_free(converted);
           }
         }
         cells[c].emplace(text);
       }
       sink.Row(cells);
     }
-    duckdb_destroy_data_chunk(&chunk);
+    Api().duckdb_destroy_data_chunk(&chunk);
     base += size;
   }
   return static_cast<uint64_t>(base);
@@ -633,21 +700,21 @@ struct SqlSession::Impl {
   duckdb_database db = nullptr;
   duckdb_connection conn = nullptr;
   ~Impl() {
-    if (conn) duckdb_disconnect(&conn);
-    if (db) duckdb_close(&db);
+    if (conn) Api().duckdb_disconnect(&conn);
+    if (db) Api().duckdb_close(&db);
   }
 
   Result<uint64_t> Exec(std::string_view sql, SqlRowSink& sink) {
     std::string text(sql);
     duckdb_result r;
-    if (duckdb_query(conn, text.c_str(), &r) == DuckDBError) {
-      const char* err = duckdb_result_error(&r);
+    if (Api().duckdb_query(conn, text.c_str(), &r) == DuckDBError) {
+      const char* err = Api().duckdb_result_error(&r);
       std::string message = err ? err : "query failed";
-      duckdb_destroy_result(&r);
+      Api().duckdb_destroy_result(&r);
       return InvalidArgumentError(message);
     }
     Result<uint64_t> rows = Emit(&r, sink);
-    duckdb_destroy_result(&r);
+    Api().duckdb_destroy_result(&r);
     return rows;
   }
 
@@ -663,9 +730,10 @@ SqlSession::SqlSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SqlSession::~SqlSession() = default;
 
 Result<std::unique_ptr<SqlSession>> SqlSession::Open(const SqlOptions& options) {
+  RETURN_IF_ERROR(LoadDuckDb());
   auto impl = std::make_unique<Impl>();
   duckdb_config config;
-  if (duckdb_create_config(&config) == DuckDBError) {
+  if (Api().duckdb_create_config(&config) == DuckDBError) {
     return InternalError("duckdb: cannot create a configuration");
   }
   std::vector<std::pair<std::string, std::string>> settings = {
@@ -673,20 +741,20 @@ Result<std::unique_ptr<SqlSession>> SqlSession::Open(const SqlOptions& options) 
   if (options.threads > 0) settings.emplace_back("threads", std::to_string(options.threads));
   if (!options.memory_limit.empty()) settings.emplace_back("memory_limit", options.memory_limit);
   for (const auto& [k, v] : settings) {
-    if (duckdb_set_config(config, k.c_str(), v.c_str()) == DuckDBError) {
-      duckdb_destroy_config(&config);
+    if (Api().duckdb_set_config(config, k.c_str(), v.c_str()) == DuckDBError) {
+      Api().duckdb_destroy_config(&config);
       return InvalidArgumentError("duckdb: bad setting " + k + "=" + v);
     }
   }
   char* error = nullptr;
-  if (duckdb_open_ext(nullptr, &impl->db, config, &error) == DuckDBError) {
+  if (Api().duckdb_open_ext(nullptr, &impl->db, config, &error) == DuckDBError) {
     std::string message = error ? error : "unknown error";
-    if (error) duckdb_free(error);
-    duckdb_destroy_config(&config);
+    if (error) Api().duckdb_free(error);
+    Api().duckdb_destroy_config(&config);
     return InternalError("duckdb: cannot open an in-memory database: " + message);
   }
-  duckdb_destroy_config(&config);
-  if (duckdb_connect(impl->db, &impl->conn) == DuckDBError) {
+  Api().duckdb_destroy_config(&config);
+  if (Api().duckdb_connect(impl->db, &impl->conn) == DuckDBError) {
     return InternalError("duckdb: cannot connect");
   }
   return std::unique_ptr<SqlSession>(new SqlSession(std::move(impl)));
