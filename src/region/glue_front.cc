@@ -43,6 +43,38 @@ const json& Object(const json& in, const char* key) {
   return *it;
 }
 
+// A list of strings: PartitionValues, PartitionValueList, a PartitionValueList's Values.
+std::vector<std::string> Strings(const json& in, const char* key) {
+  auto it = in.find(key);
+  if (it == in.end() || !it->is_array()) throw BadInput{std::string(key) + " is required."};
+  std::vector<std::string> out;
+  for (const json& v : *it) {
+    if (!v.is_string()) throw BadInput{std::string(key) + " must hold strings."};
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+// A list of PartitionValueList objects ({"Values": [...]}): PartitionsToGet, PartitionsToDelete.
+std::vector<std::vector<std::string>> ValueLists(const json& in, const char* key) {
+  auto it = in.find(key);
+  if (it == in.end() || !it->is_array()) throw BadInput{std::string(key) + " is required."};
+  std::vector<std::vector<std::string>> out;
+  for (const json& v : *it) {
+    if (!v.is_object()) throw BadInput{std::string(key) + " must hold objects with Values."};
+    out.push_back(Strings(v, "Values"));
+  }
+  return out;
+}
+
+json ErrorsJson(const std::vector<aws::GluePartitionError>& errors) {
+  json out = json::array();
+  for (const auto& e : errors)
+    out.push_back({{"PartitionValues", e.values},
+                   {"ErrorDetail", {{"ErrorCode", e.error_code}, {"ErrorMessage", e.error_message}}}});
+  return out;
+}
+
 double Seconds(Time t) { return ToUnixSeconds(t); }
 
 json DatabaseJson(const GlueDatabase& d, const std::string& catalog_id) {
@@ -135,10 +167,8 @@ void GlueFront::Handle(const RoutedRequest& request, net::Responder respond) {
       auto r = model_.GetTable(Str(in, "DatabaseName", true), Str(in, "Name", true));
       if (check(r)) answer({{"Table", TableJson(*r, catalog)}});
     } else if (op == "GetTables") {
-      if (!Str(in, "Expression").empty())
-        throw BadInput{"Expression is not supported by the local region."};
-      auto r =
-          model_.GetTablesPage(Str(in, "DatabaseName", true), Str(in, "NextToken"), MaxResults(in));
+      auto r = model_.GetTablesPage(Str(in, "DatabaseName", true), Str(in, "NextToken"),
+                                    MaxResults(in), Str(in, "Expression"));
       if (check(r)) {
         json out = {{"TableList", json::array()}};
         for (const auto& t : r->items) out["TableList"].push_back(TableJson(t, catalog));
@@ -154,29 +184,51 @@ void GlueFront::Handle(const RoutedRequest& request, net::Responder respond) {
       for (const json& p : *it) parts.push_back(GluePartitionFromJson(p));
       auto r = model_.BatchCreatePartition(Str(in, "DatabaseName", true),
                                            Str(in, "TableName", true), parts);
-      if (check(r)) {
-        json errors = json::array();
-        for (const auto& e : *r)
-          errors.push_back(
-              {{"PartitionValues", e.values},
-               {"ErrorDetail", {{"ErrorCode", e.error_code}, {"ErrorMessage", e.error_message}}}});
-        answer({{"Errors", errors}});
-      }
-    } else if (op == "GetPartitions") {
-      if (!Str(in, "Expression").empty())
-        throw BadInput{"Expression is not supported by the local region."};
-      auto r = model_.GetPartitionsPage(Str(in, "DatabaseName", true), Str(in, "TableName", true),
-                                        Str(in, "NextToken"), MaxResults(in));
-      if (check(r)) {
-        // The stored names (lower-cased), as Glue answers them.
-        auto table = model_.GetTable(Str(in, "DatabaseName"), Str(in, "TableName"));
-        std::string db = table.ok() ? table->database_name : Str(in, "DatabaseName");
-        std::string name = table.ok() ? table->name : Str(in, "TableName");
-        json out = {{"Partitions", json::array()}};
-        for (const auto& p : r->items)
-          out["Partitions"].push_back(PartitionJson(p, db, name, catalog));
-        if (!r->next_token.empty()) out["NextToken"] = r->next_token;
-        answer(out);
+      if (check(r)) answer({{"Errors", ErrorsJson(*r)}});
+    } else if (op == "CreatePartition") {
+      done(model_.CreatePartition(Str(in, "DatabaseName", true), Str(in, "TableName", true),
+                                  GluePartitionFromJson(Object(in, "PartitionInput"))));
+    } else if (op == "UpdatePartition") {
+      done(model_.UpdatePartition(Str(in, "DatabaseName", true), Str(in, "TableName", true),
+                                  Strings(in, "PartitionValueList"),
+                                  GluePartitionFromJson(Object(in, "PartitionInput"))));
+    } else if (op == "DeletePartition") {
+      done(model_.DeletePartition(Str(in, "DatabaseName", true), Str(in, "TableName", true),
+                                  Strings(in, "PartitionValues")));
+    } else if (op == "BatchDeletePartition") {
+      auto r = model_.BatchDeletePartition(Str(in, "DatabaseName", true),
+                                           Str(in, "TableName", true),
+                                           ValueLists(in, "PartitionsToDelete"));
+      if (check(r)) answer({{"Errors", ErrorsJson(*r)}});
+    } else if (op == "GetPartition" || op == "GetPartitions" || op == "BatchGetPartition") {
+      const std::string database = Str(in, "DatabaseName", true);
+      const std::string table_name = Str(in, "TableName", true);
+      // Partitions name their table as stored (lower-cased), as Glue answers them.
+      auto table = model_.GetTable(database, table_name);
+      const std::string stored_db = table.ok() ? table->database_name : database;
+      const std::string stored_table = table.ok() ? table->name : table_name;
+      auto as_json = [&](const aws::GluePartition& p) {
+        return PartitionJson(p, stored_db, stored_table, catalog);
+      };
+      if (op == "GetPartition") {
+        auto r = model_.GetPartition(database, table_name, Strings(in, "PartitionValues"));
+        if (check(r)) answer({{"Partition", as_json(*r)}});
+      } else if (op == "BatchGetPartition") {
+        auto r = model_.BatchGetPartition(database, table_name, ValueLists(in, "PartitionsToGet"));
+        if (check(r)) {
+          json out = {{"Partitions", json::array()}, {"UnprocessedKeys", json::array()}};
+          for (const auto& p : *r) out["Partitions"].push_back(as_json(p));
+          answer(out);
+        }
+      } else {
+        auto r = model_.GetPartitionsPage(database, table_name, Str(in, "NextToken"),
+                                          MaxResults(in), Str(in, "Expression"));
+        if (check(r)) {
+          json out = {{"Partitions", json::array()}};
+          for (const auto& p : r->items) out["Partitions"].push_back(as_json(p));
+          if (!r->next_token.empty()) out["NextToken"] = r->next_token;
+          answer(out);
+        }
       }
     } else {
       respond(ErrorResponse(request,

@@ -143,6 +143,75 @@ TEST_F(GlueFrontTest, PartitionsAndPages) {
   EXPECT_EQ(seen, (std::vector<std::string>{"d0", "d1", "d2", "d3", "d4"}));
 }
 
+TEST_F(GlueFrontTest, SinglePartitionsBatchesAndExpressions) {
+  ASSERT_EQ(Call("CreateDatabase", {{"DatabaseInput", {{"Name", "logs"}}}}).first, 200);
+  ASSERT_EQ(Call("CreateTable", {{"DatabaseName", "logs"}, {"TableInput", TableInput("A")}}).first,
+            200);
+  const json where = {{"DatabaseName", "logs"}, {"TableName", "A"}};
+  auto with = [&](json extra) {
+    json req = where;
+    req.update(extra);
+    return req;
+  };
+  for (const char* dt : {"2026-11-30", "2026-12-01", "2026-12-02"})
+    ASSERT_EQ(Call("CreatePartition",
+                   with({{"PartitionInput",
+                          {{"Values", {dt}},
+                           {"StorageDescriptor", {{"Location", std::string("s3://b/") + dt}}}}}}))
+                  .first,
+              200);
+
+  auto [st, out] = Call("GetPartition", with({{"PartitionValues", {"2026-12-01"}}}));
+  ASSERT_EQ(st, 200) << out.dump();
+  EXPECT_EQ(out["Partition"]["Values"], json({"2026-12-01"}));
+  EXPECT_EQ(out["Partition"]["TableName"], "a");
+  EXPECT_EQ(out["Partition"]["StorageDescriptor"]["Location"], "s3://b/2026-12-01");
+
+  std::tie(st, out) = Call("GetPartitions", with({{"Expression", "dt >= '2026-12-01'"}}));
+  ASSERT_EQ(st, 200) << out.dump();
+  ASSERT_EQ(out["Partitions"].size(), 2u);
+  EXPECT_EQ(out["Partitions"][0]["Values"], json({"2026-12-01"}));
+  std::tie(st, out) = Call("GetPartitions", with({{"Expression", "dt >="}}));
+  EXPECT_EQ(st, 400);
+  EXPECT_EQ(out["__type"], "com.amazonaws.glue#InvalidInputException");
+  EXPECT_EQ(out["message"], "Expression: expected a value at the end");
+
+  std::tie(st, out) =
+      Call("UpdatePartition",
+           with({{"PartitionValueList", {"2026-11-30"}},
+                 {"PartitionInput", {{"Values", {"2026-11-29"}}, {"Parameters", {{"k", "v"}}}}}}));
+  ASSERT_EQ(st, 200) << out.dump();
+  std::tie(st, out) =
+      Call("BatchGetPartition",
+           with({{"PartitionsToGet", {{{"Values", {"2026-11-29"}}}, {{"Values", {"2026-11-30"}}}}}}));
+  ASSERT_EQ(st, 200) << out.dump();
+  ASSERT_EQ(out["Partitions"].size(), 1u);
+  EXPECT_EQ(out["Partitions"][0]["Parameters"]["k"], "v");
+  EXPECT_EQ(out["UnprocessedKeys"], json::array());
+
+  std::tie(st, out) =
+      Call("BatchDeletePartition",
+           with({{"PartitionsToDelete", {{{"Values", {"2026-11-29"}}}, {{"Values", {"nope"}}}}}}));
+  ASSERT_EQ(st, 200) << out.dump();
+  ASSERT_EQ(out["Errors"].size(), 1u);
+  EXPECT_EQ(out["Errors"][0]["PartitionValues"], json({"nope"}));
+  EXPECT_EQ(out["Errors"][0]["ErrorDetail"]["ErrorCode"], "EntityNotFoundException");
+  ASSERT_EQ(Call("DeletePartition", with({{"PartitionValues", {"2026-12-02"}}})).first, 200);
+  std::tie(st, out) = Call("DeletePartition", with({{"PartitionValues", {"2026-12-02"}}}));
+  EXPECT_EQ(st, 400);
+  EXPECT_EQ(out["__type"], "com.amazonaws.glue#EntityNotFoundException");
+  std::tie(st, out) = Call("GetPartition", with({{"PartitionValues", "2026-12-01"}}));
+  EXPECT_EQ(st, 400);
+  EXPECT_EQ(out["message"], "PartitionValues is required.");
+
+  std::tie(st, out) = Call("GetPartitions", where);
+  ASSERT_EQ(out["Partitions"].size(), 1u);
+  std::tie(st, out) = Call("GetTables", {{"DatabaseName", "logs"}, {"Expression", "b*|a"}});
+  ASSERT_EQ(st, 200) << out.dump();
+  ASSERT_EQ(out["TableList"].size(), 1u);
+  EXPECT_EQ(out["TableList"][0]["Name"], "a");
+}
+
 TEST_F(GlueFrontTest, MalformedRequests) {
   auto [st, out] = CallRaw("GetTable", "{not json");
   EXPECT_EQ(st, 400);

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cassert>
+#include <optional>
 #include <stdexcept>
 
 #include "base/base64.h"
+#include "region/glue_expression.h"
 #include "region/service_error.h"
 
 namespace steady::region {
@@ -61,6 +63,21 @@ Result<size_t> PageSize(std::string_view op, int max_results, int limit) {
   return static_cast<size_t>(max_results == 0 ? limit : max_results);
 }
 
+// Why `values` can't name a partition of a table with `keys` partition keys; empty if it can.
+std::string BadPartitionValues(size_t keys, const std::vector<std::string>& values) {
+  if (values.size() != keys)
+    return "The number of partition keys do not match the number of partition values";
+  for (const std::string& v : values)
+    if (v.size() > 1024) return "Partition values must be at most 1024 characters long.";
+  return "";
+}
+
+std::string ValuesText(const std::vector<std::string>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) out += (i ? ", " : "") + values[i];
+  return out + "]";
+}
+
 }  // namespace
 
 struct GlueModel::Table {
@@ -97,6 +114,9 @@ Status GlueModel::Replay(const json& record) {
 //                                                     its partitions)
 //   {"op":"deltable", "db", "name"}
 //   {"op":"parts", "db", "table", "parts": [PartitionInput + "t"]}  partitions added
+//   {"op":"movepart", "db", "table", "from": values, "part": PartitionInput + "t"}  a partition
+//                                                     replaced, perhaps under new values
+//   {"op":"delparts", "db", "table", "values": [values...]}  partitions deleted
 Status GlueModel::ApplyLocked(const json& r) {
   try {
     const std::string op = r.at("op");
@@ -121,16 +141,25 @@ Status GlueModel::ApplyLocked(const json& r) {
     } else if (op == "deltable") {
       auto d = databases_.find(r.at("db"));
       if (d != databases_.end()) d->second->tables.erase(r.at("name").get<std::string>());
-    } else if (op == "parts") {
+    } else if (op == "parts" || op == "movepart" || op == "delparts") {
       auto d = databases_.find(r.at("db"));
       if (d == databases_.end()) return DataLossError("glue journal names unknown database");
       auto t = d->second->tables.find(r.at("table"));
       if (t == d->second->tables.end()) return DataLossError("glue journal names unknown table");
-      for (const json& pj : r.at("parts")) {
+      auto& partitions = t->second->partitions;
+      auto put = [&](const json& pj) {
         aws::GluePartition p = GluePartitionFromJson(pj);
         p.creation_time = FromUnixNanos(pj.at("t"));
         auto key = p.values;
-        t->second->partitions[std::move(key)] = std::move(p);
+        partitions[std::move(key)] = std::move(p);
+      };
+      if (op == "parts") {
+        for (const json& pj : r.at("parts")) put(pj);
+      } else if (op == "movepart") {
+        partitions.erase(r.at("from").get<std::vector<std::string>>());
+        put(r.at("part"));
+      } else {
+        for (const json& v : r.at("values")) partitions.erase(v.get<std::vector<std::string>>());
       }
     } else {
       return DataLossError("unknown glue journal op " + op);
@@ -293,14 +322,22 @@ Result<aws::GlueTable> GlueModel::GetTable(const std::string& database, const st
 
 Result<GluePage<aws::GlueTable>> GlueModel::GetTablesPage(const std::string& database,
                                                           const std::string& next_token,
-                                                          int max_results) {
+                                                          int max_results,
+                                                          const std::string& expression) {
   constexpr std::string_view kOp = "GetTables";
   ASSIGN_OR_RETURN(std::string start, TokenKey(kOp, "table", next_token));
   ASSIGN_OR_RETURN(size_t size, PageSize(kOp, max_results, kMaxCatalogPage));
+  std::optional<GlueTableNameFilter> filter;
+  if (!expression.empty()) {
+    auto parsed = GlueTableNameFilter::Parse(expression);
+    if (!parsed.ok()) return InvalidInput(kOp, parsed.status().message());
+    filter = std::move(*parsed);
+  }
   std::lock_guard lock(mu_);
   ASSIGN_OR_RETURN(Database * d, FindDatabaseLocked(kOp, database));
   GluePage<aws::GlueTable> out;
   for (auto it = d->tables.lower_bound(start); it != d->tables.end(); ++it) {
+    if (filter && !filter->Matches(it->first)) continue;
     if (out.items.size() == size) {
       out.next_token = Token("table", it->first);
       break;
@@ -351,15 +388,8 @@ Result<std::vector<aws::GluePartitionError>> GlueModel::BatchCreatePartition(
       auto refuse = [&](const char* code, std::string message) {
         errors.push_back({p.values, code, std::move(message)});
       };
-      if (p.values.size() != keys) {
-        refuse("InvalidInputException",
-               "The number of partition keys do not match the number of partition values");
-        continue;
-      }
-      bool too_long = false;
-      for (const std::string& v : p.values) too_long |= v.size() > 1024;
-      if (too_long) {
-        refuse("InvalidInputException", "Partition values must be at most 1024 characters long.");
+      if (std::string bad = BadPartitionValues(keys, p.values); !bad.empty()) {
+        refuse("InvalidInputException", std::move(bad));
         continue;
       }
       if (t->partitions.count(p.values) || in_batch.count(p.values)) {
@@ -384,7 +414,8 @@ Result<std::vector<aws::GluePartitionError>> GlueModel::BatchCreatePartition(
 Result<GluePage<aws::GluePartition>> GlueModel::GetPartitionsPage(const std::string& database,
                                                                   const std::string& table,
                                                                   const std::string& next_token,
-                                                                  int max_results) {
+                                                                  int max_results,
+                                                                  const std::string& expression) {
   constexpr std::string_view kOp = "GetPartitions";
   ASSIGN_OR_RETURN(std::string start_json, TokenKey(kOp, "part", next_token));
   std::vector<std::string> start;
@@ -398,8 +429,15 @@ Result<GluePage<aws::GluePartition>> GlueModel::GetPartitionsPage(const std::str
   ASSIGN_OR_RETURN(size_t size, PageSize(kOp, max_results, kMaxPartitionPage));
   std::lock_guard lock(mu_);
   ASSIGN_OR_RETURN(Table * t, FindTableLocked(kOp, database, table));
+  std::optional<GluePartitionFilter> filter;
+  if (!expression.empty()) {
+    auto parsed = GluePartitionFilter::Parse(expression, t->table.partition_keys);
+    if (!parsed.ok()) return InvalidInput(kOp, parsed.status().message());
+    filter = std::move(*parsed);
+  }
   GluePage<aws::GluePartition> out;
   for (auto it = t->partitions.lower_bound(start); it != t->partitions.end(); ++it) {
+    if (filter && !filter->Matches(it->first)) continue;
     if (out.items.size() == size) {
       out.next_token = Token("part", json(it->first).dump());
       break;
@@ -419,6 +457,116 @@ Result<std::vector<aws::GluePartition>> GlueModel::GetPartitions(const std::stri
     token = std::move(page.next_token);
   } while (!token.empty());
   return all;
+}
+
+Status GlueModel::CreatePartition(const std::string& database, const std::string& table,
+                                  const aws::GluePartition& partition) {
+  ASSIGN_OR_RETURN(auto errors, BatchCreatePartition(database, table, {partition}));
+  if (errors.empty()) return Status::Ok();
+  return ServiceError("CreatePartition", errors[0].error_code, errors[0].error_message);
+}
+
+Result<aws::GluePartition> GlueModel::GetPartition(const std::string& database,
+                                                   const std::string& table,
+                                                   const std::vector<std::string>& values) {
+  constexpr std::string_view kOp = "GetPartition";
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(Table * t, FindTableLocked(kOp, database, table));
+  auto it = t->partitions.find(values);
+  if (it == t->partitions.end()) return NotFound(kOp, "Cannot find partition " + ValuesText(values) + ".");
+  return it->second;
+}
+
+Status GlueModel::UpdatePartition(const std::string& database, const std::string& table,
+                                  const std::vector<std::string>& values,
+                                  const aws::GluePartition& partition) {
+  constexpr std::string_view kOp = "UpdatePartition";
+  uint64_t seq;
+  {
+    std::lock_guard lock(mu_);
+    ASSIGN_OR_RETURN(Table * t, FindTableLocked(kOp, database, table));
+    auto it = t->partitions.find(values);
+    if (it == t->partitions.end())
+      return NotFound(kOp, "Cannot find partition " + ValuesText(values) + ".");
+    aws::GluePartition next = partition;
+    if (next.values.empty()) next.values = values;
+    if (std::string bad = BadPartitionValues(t->table.partition_keys.size(), next.values);
+        !bad.empty())
+      return InvalidInput(kOp, bad);
+    if (next.values != values && t->partitions.count(next.values))
+      return AlreadyExists(kOp, "Partition already exists.");
+    json pj = GluePartitionInputJson(next);
+    pj["t"] = ToUnixNanos(it->second.creation_time);
+    seq = RecordLocked({{"op", "movepart"},
+                        {"db", t->table.database_name},
+                        {"table", t->table.name},
+                        {"from", values},
+                        {"part", std::move(pj)}});
+  }
+  return ctx_.journal().Commit(seq);
+}
+
+Status GlueModel::DeletePartition(const std::string& database, const std::string& table,
+                                  const std::vector<std::string>& values) {
+  constexpr std::string_view kOp = "DeletePartition";
+  uint64_t seq;
+  {
+    std::lock_guard lock(mu_);
+    ASSIGN_OR_RETURN(Table * t, FindTableLocked(kOp, database, table));
+    if (!t->partitions.count(values))
+      return NotFound(kOp, "Cannot find partition " + ValuesText(values) + ".");
+    seq = RecordLocked({{"op", "delparts"},
+                        {"db", t->table.database_name},
+                        {"table", t->table.name},
+                        {"values", json::array({values})}});
+  }
+  return ctx_.journal().Commit(seq);
+}
+
+Result<std::vector<aws::GluePartition>> GlueModel::BatchGetPartition(
+    const std::string& database, const std::string& table,
+    const std::vector<std::vector<std::string>>& values) {
+  constexpr std::string_view kOp = "BatchGetPartition";
+  if (values.empty() || values.size() > kMaxBatchGet)
+    return InvalidInput(kOp, "PartitionsToGet must hold between 1 and 1000 partitions.");
+  std::lock_guard lock(mu_);
+  ASSIGN_OR_RETURN(Table * t, FindTableLocked(kOp, database, table));
+  std::vector<aws::GluePartition> out;
+  for (const auto& v : values)
+    if (auto it = t->partitions.find(v); it != t->partitions.end()) out.push_back(it->second);
+  return out;
+}
+
+Result<std::vector<aws::GluePartitionError>> GlueModel::BatchDeletePartition(
+    const std::string& database, const std::string& table,
+    const std::vector<std::vector<std::string>>& values) {
+  constexpr std::string_view kOp = "BatchDeletePartition";
+  if (values.empty() || values.size() > kMaxBatchDelete)
+    return InvalidInput(kOp, "PartitionsToDelete must hold between 1 and 25 partitions.");
+  std::vector<aws::GluePartitionError> errors;
+  uint64_t seq = 0;
+  {
+    std::lock_guard lock(mu_);
+    ASSIGN_OR_RETURN(Table * t, FindTableLocked(kOp, database, table));
+    json gone = json::array();
+    std::map<std::vector<std::string>, bool> in_batch;
+    for (const auto& v : values) {
+      if (!t->partitions.count(v) || in_batch.count(v)) {
+        errors.push_back({v, "EntityNotFoundException",
+                          "Cannot find partition " + ValuesText(v) + "."});
+        continue;
+      }
+      in_batch[v] = true;
+      gone.push_back(v);
+    }
+    if (gone.empty()) return errors;
+    seq = RecordLocked({{"op", "delparts"},
+                        {"db", t->table.database_name},
+                        {"table", t->table.name},
+                        {"values", std::move(gone)}});
+  }
+  RETURN_IF_ERROR(ctx_.journal().Commit(seq));
+  return errors;
 }
 
 }  // namespace steady::region

@@ -65,15 +65,43 @@ class GlueModel final : public aws::Glue, public ServiceModel {
                                                         const std::string& table) override;
 
   // The wire's reads. `next_token` is one this model handed out (else InvalidInputException);
-  // `max_results` 0 means the page's maximum, beyond it is InvalidInputException.
+  // `max_results` 0 means the page's maximum, beyond it is InvalidInputException. `expression`
+  // filters as GetTables' and GetPartitions' Expression do (glue_expression.h); a page may hold
+  // fewer than `max_results` only when it is the last.
   Result<GlueDatabase> DescribeDatabase(const std::string& name);
   Result<GluePage<GlueDatabase>> GetDatabasesPage(const std::string& next_token, int max_results);
   Result<GluePage<aws::GlueTable>> GetTablesPage(const std::string& database,
-                                                 const std::string& next_token, int max_results);
+                                                 const std::string& next_token, int max_results,
+                                                 const std::string& expression = "");
   Result<GluePage<aws::GluePartition>> GetPartitionsPage(const std::string& database,
                                                          const std::string& table,
                                                          const std::string& next_token,
-                                                         int max_results);
+                                                         int max_results,
+                                                         const std::string& expression = "");
+
+  // The wire's single-partition operations and batch reads and deletes. A partition is named by
+  // its values, one per partition key. Missing: EntityNotFoundException; CreatePartition of one
+  // that exists: AlreadyExistsException. UpdatePartition replaces the partition's input (its
+  // storage descriptor and parameters) and may give it new values, keeping its creation time.
+  // BatchGetPartition answers the partitions found, in the order asked, at most 1000 asked;
+  // BatchDeletePartition deletes at most 25 and answers one error per partition not deleted.
+  static constexpr size_t kMaxBatchGet = 1000;
+  static constexpr size_t kMaxBatchDelete = 25;
+  Status CreatePartition(const std::string& database, const std::string& table,
+                         const aws::GluePartition& partition);
+  Result<aws::GluePartition> GetPartition(const std::string& database, const std::string& table,
+                                          const std::vector<std::string>& values);
+  Status UpdatePartition(const std::string& database, const std::string& table,
+                         const std::vector<std::string>& values,
+                         const aws::GluePartition& partition);
+  Status DeletePartition(const std::string& database, const std::string& table,
+                         const std::vector<std::string>& values);
+  Result<std::vector<aws::GluePartition>> BatchGetPartition(
+      const std::string& database, const std::string& table,
+      const std::vector<std::vector<std::string>>& values);
+  Result<std::vector<aws::GluePartitionError>> BatchDeletePartition(
+      const std::string& database, const std::string& table,
+      const std::vector<std::vector<std::string>>& values);
 
   // The catalog's id (the region's account), as GetDatabase/GetTable answer it.
   const std::string& account_id() const { return ctx_.account_id; }

@@ -248,6 +248,108 @@ TEST_F(GlueModelTest, PartitionsPaginateAndSurviveTableUpdate) {
             StatusCode::kInvalidArgument);
 }
 
+TEST_F(GlueModelTest, SinglePartitionOperations) {
+  ASSERT_TRUE(glue_->CreateDatabase("logs", "").ok());
+  ASSERT_TRUE(glue_->CreateTable("logs", LogTable("access")).ok());
+  ASSERT_TRUE(glue_->CreatePartition("logs", "Access", Part({"2026-12-01", "00"})).ok());
+  EXPECT_EQ(aws::AwsErrorCode(glue_->CreatePartition("logs", "access", Part({"2026-12-01", "00"}))),
+            "AlreadyExistsException");
+  EXPECT_EQ(aws::AwsErrorCode(glue_->CreatePartition("logs", "access", Part({"2026-12-01"}))),
+            "InvalidInputException");
+
+  auto got = glue_->GetPartition("logs", "access", {"2026-12-01", "00"});
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->storage_descriptor.location, "s3://logs/app/2026-12-01/");
+  EXPECT_EQ(got->creation_time, clock_.Now());
+  auto missing = glue_->GetPartition("logs", "access", {"2026-12-01", "01"});
+  EXPECT_EQ(aws::AwsErrorCode(missing.status()), "EntityNotFoundException");
+  EXPECT_NE(missing.status().message().find("[2026-12-01, 01]"), std::string::npos);
+
+  // Update in place (values omitted keep the partition's own), then under new values.
+  const Time created = clock_.Now();
+  clock_.Advance(std::chrono::minutes(1));
+  aws::GluePartition input;
+  input.storage_descriptor.location = "s3://elsewhere/";
+  ASSERT_TRUE(glue_->UpdatePartition("logs", "access", {"2026-12-01", "00"}, input).ok());
+  EXPECT_EQ(glue_->GetPartition("logs", "access", {"2026-12-01", "00"})->storage_descriptor.location,
+            "s3://elsewhere/");
+  input.values = {"2026-12-02", "00"};
+  ASSERT_TRUE(glue_->UpdatePartition("logs", "access", {"2026-12-01", "00"}, input).ok());
+  EXPECT_EQ(glue_->GetPartition("logs", "access", {"2026-12-01", "00"}).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(glue_->GetPartition("logs", "access", {"2026-12-02", "00"})->creation_time, created);
+  ASSERT_TRUE(glue_->CreatePartition("logs", "access", Part({"2026-12-03", "00"})).ok());
+  input.values = {"2026-12-03", "00"};
+  EXPECT_EQ(aws::AwsErrorCode(glue_->UpdatePartition("logs", "access", {"2026-12-02", "00"}, input)),
+            "AlreadyExistsException");
+  EXPECT_EQ(aws::AwsErrorCode(glue_->UpdatePartition("logs", "access", {"x", "y"}, input)),
+            "EntityNotFoundException");
+
+  auto batch = glue_->BatchGetPartition("logs", "access",
+                                        {{"2026-12-03", "00"}, {"nope", "00"}, {"2026-12-02", "00"}});
+  ASSERT_TRUE(batch.ok());
+  ASSERT_EQ(batch->size(), 2u);
+  EXPECT_EQ((*batch)[0].values[0], "2026-12-03");
+  EXPECT_EQ((*batch)[1].values[0], "2026-12-02");
+  EXPECT_EQ(aws::AwsErrorCode(glue_->BatchGetPartition("logs", "access", {}).status()),
+            "InvalidInputException");
+
+  auto deleted = glue_->BatchDeletePartition(
+      "logs", "access", {{"2026-12-03", "00"}, {"nope", "00"}, {"2026-12-03", "00"}});
+  ASSERT_TRUE(deleted.ok());
+  ASSERT_EQ(deleted->size(), 2u);  // the missing one, and the one already deleted by this call
+  EXPECT_EQ((*deleted)[0].values, (std::vector<std::string>{"nope", "00"}));
+  EXPECT_EQ((*deleted)[0].error_code, "EntityNotFoundException");
+  EXPECT_EQ((*deleted)[1].values, (std::vector<std::string>{"2026-12-03", "00"}));
+  std::vector<std::vector<std::string>> too_many(26, {"a", "b"});
+  EXPECT_EQ(aws::AwsErrorCode(glue_->BatchDeletePartition("logs", "access", too_many).status()),
+            "InvalidInputException");
+
+  ASSERT_TRUE(glue_->DeletePartition("logs", "access", {"2026-12-02", "00"}).ok());
+  EXPECT_EQ(aws::AwsErrorCode(glue_->DeletePartition("logs", "access", {"2026-12-02", "00"})),
+            "EntityNotFoundException");
+  EXPECT_TRUE(glue_->GetPartitions("logs", "access")->empty());
+}
+
+TEST_F(GlueModelTest, ExpressionsFilterPagesWithoutShortPagesInTheMiddle) {
+  ASSERT_TRUE(glue_->CreateDatabase("logs", "").ok());
+  aws::GlueTable t = LogTable("access");
+  t.partition_keys = {{"year", "int", ""}, {"day", "int", ""}};
+  ASSERT_TRUE(glue_->CreateTable("logs", t).ok());
+  ASSERT_TRUE(glue_->CreateTable("logs", LogTable("errors")).ok());
+  std::vector<aws::GluePartition> ps;
+  for (int day = 1; day <= 31; ++day) ps.push_back(Part({"2018", std::to_string(day)}));
+  ASSERT_TRUE(glue_->BatchCreatePartition("logs", "access", ps)->empty());
+
+  // Days 9..20, numerically (as text "10" < "9"), in pages of 5: 5, 5, 2.
+  std::vector<size_t> sizes;
+  std::set<int> days;
+  std::string token;
+  do {
+    auto page = glue_->GetPartitionsPage("logs", "access", token, 5,
+                                         "year = 2018 and day between 9 and 20");
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    sizes.push_back(page->items.size());
+    for (const auto& p : page->items) days.insert(std::stoi(p.values[1]));
+    token = page->next_token;
+  } while (!token.empty());
+  EXPECT_EQ(sizes, (std::vector<size_t>{5, 5, 2}));
+  EXPECT_EQ(days.size(), 12u);
+  EXPECT_EQ(*days.begin(), 9);
+  EXPECT_EQ(*days.rbegin(), 20);
+
+  auto bad = glue_->GetPartitionsPage("logs", "access", "", 0, "hour = 1");
+  EXPECT_EQ(aws::AwsErrorCode(bad.status()), "InvalidInputException");
+  EXPECT_NE(bad.status().message().find("unknown partition key 'hour'"), std::string::npos);
+
+  auto tables = glue_->GetTablesPage("logs", "", 0, "acc*");
+  ASSERT_TRUE(tables.ok());
+  ASSERT_EQ(tables->items.size(), 1u);
+  EXPECT_EQ(tables->items[0].name, "access");
+  EXPECT_EQ(aws::AwsErrorCode(glue_->GetTablesPage("logs", "", 0, "(").status()),
+            "InvalidInputException");
+}
+
 TEST(GlueModelDurability, CatalogSurvivesReopenAndSnapshot) {
   std::string dir = testing::TempDir() + "/glue_durable_" + std::to_string(::getpid());
   std::filesystem::remove_all(dir);
@@ -268,6 +370,14 @@ TEST(GlueModelDurability, CatalogSurvivesReopenAndSnapshot) {
     updated.description = "updated";
     ASSERT_TRUE(glue.UpdateTable("logs", updated).ok());
     ASSERT_TRUE(glue.BatchCreatePartition("logs", "access", {Part({"d1", "h2"})}).ok());
+    ASSERT_TRUE(glue.CreatePartition("logs", "access", Part({"d1", "h3"})).ok());
+    ASSERT_TRUE(glue.CreatePartition("logs", "access", Part({"d1", "h4"})).ok());
+    ASSERT_TRUE(glue.CreatePartition("logs", "access", Part({"d1", "h6"})).ok());
+    aws::GluePartition moved = Part({"d1", "h5"});
+    moved.storage_descriptor.location = "s3://moved/";
+    ASSERT_TRUE(glue.UpdatePartition("logs", "access", {"d1", "h3"}, moved).ok());
+    ASSERT_TRUE(glue.DeletePartition("logs", "access", {"d1", "h4"}).ok());
+    ASSERT_TRUE(glue.BatchDeletePartition("logs", "access", {{"d1", "h6"}})->empty());
     ASSERT_TRUE(glue.DeleteTable("logs", "dropped").ok());
     ASSERT_TRUE(glue.DeleteDatabase("doomed").ok());
     std::lock_guard lock(glue.mutex());
@@ -288,9 +398,12 @@ TEST(GlueModelDurability, CatalogSurvivesReopenAndSnapshot) {
     EXPECT_EQ(t.update_time - t.create_time, std::chrono::minutes(1));
     auto parts = glue.GetPartitions("logs", "access");
     ASSERT_TRUE(parts.ok());
-    ASSERT_EQ(parts->size(), 2u);
+    ASSERT_EQ(parts->size(), 3u);
     EXPECT_EQ((*parts)[1].values, (std::vector<std::string>{"d1", "h2"}));
     EXPECT_EQ((*parts)[1].creation_time, clock.Now());
+    EXPECT_EQ((*parts)[2].values, (std::vector<std::string>{"d1", "h5"}));
+    EXPECT_EQ((*parts)[2].storage_descriptor.location, "s3://moved/");
+    EXPECT_EQ((*parts)[2].creation_time, clock.Now());
   };
   {
     auto j2 = *Journal::Open({}, NoOp, NoOp);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Glue Data Catalog of the local region through both awscli versions (awsJson 1.1, target
-# AWSGlue): databases, tables, partitions with their per-partition errors, awscli's own
-# pagination over NextToken, Glue's error codes, malformed requests, and the catalog surviving a
-# restart on the same --state.
+# AWSGlue): databases, tables, partitions with their per-partition errors, Expression filters,
+# single-partition operations, awscli's own pagination over NextToken, Glue's error codes,
+# malformed requests, and the catalog (deletions included) surviving a restart on the same
+# --state.
 source "$(dirname "$0")/lib/region.sh"
 
 region_stop() {
@@ -65,6 +66,32 @@ for cli in $AWS1 $AWS2; do
   check "$cli get-partitions" "sorted(p['Values'][1] for p in o['Partitions']) == ['00','01','02','03'] and all(p['DatabaseName'] == '$lc' and p['TableName'] == 'access' and 'CreationTime' in p for p in o['Partitions'])"
   check "$cli partition location" "[p for p in o['Partitions'] if p['Values'][1] == '02'][0]['StorageDescriptor']['Location'] == 's3://logs/access/dt=2026-12-01/hour=02/'"
   expect_error EntityNotFoundException $cli glue get-partitions --database-name "$lc" --table-name nope
+
+  # Expression filters, paginated by awscli; single-partition operations and batch get/delete.
+  run $cli glue get-partitions --database-name "$lc" --table-name access --expression "hour >= '02'"
+  check "$cli get-partitions --expression" "sorted(p['Values'][1] for p in o['Partitions']) == ['02','03']"
+  run $cli glue get-partitions --database-name "$lc" --table-name access --page-size 1 \
+      --expression "dt = '2026-12-01' AND hour IN ('00', '03')"
+  check "$cli --expression over pages" "sorted(p['Values'][1] for p in o['Partitions']) == ['00','03']"
+  expect_error InvalidInputException $cli glue get-partitions --database-name "$lc" --table-name access --expression "minute = 1"
+  run $cli glue get-tables --database-name "$lc" --expression "t[12]|acc*"
+  check "$cli get-tables --expression" "sorted(t['Name'] for t in o['TableList']) == ['access','t1','t2']"
+  run $cli glue create-partition --database-name "$lc" --table-name access --partition-input "$(part 2026-12-02 00)"
+  expect_error AlreadyExistsException $cli glue create-partition --database-name "$lc" --table-name access --partition-input "$(part 2026-12-02 00)"
+  run $cli glue get-partition --database-name "$lc" --table-name access --partition-values 2026-12-02 00
+  check "$cli get-partition" "o['Partition']['StorageDescriptor']['Location'] == 's3://logs/access/dt=2026-12-02/hour=00/' and o['Partition']['TableName'] == 'access'"
+  run $cli glue update-partition --database-name "$lc" --table-name access --partition-value-list 2026-12-02 00 \
+      --partition-input "$(part 2026-12-02 01)"
+  expect_error EntityNotFoundException $cli glue get-partition --database-name "$lc" --table-name access --partition-values 2026-12-02 00
+  run $cli glue batch-get-partition --database-name "$lc" --table-name access \
+      --partitions-to-get '[{"Values":["2026-12-02","01"]},{"Values":["x","y"]}]'
+  check "$cli batch-get-partition" "[p['StorageDescriptor']['Location'] for p in o['Partitions']] == ['s3://logs/access/dt=2026-12-02/hour=01/']"
+  run $cli glue batch-delete-partition --database-name "$lc" --table-name access \
+      --partitions-to-delete '[{"Values":["2026-12-02","01"]},{"Values":["x","y"]}]'
+  check "$cli batch-delete-partition" "[(e['PartitionValues'], e['ErrorDetail']['ErrorCode']) for e in o['Errors']] == [(['x','y'],'EntityNotFoundException')]"
+  run $cli glue create-partition --database-name "$lc" --table-name access --partition-input "$(part 2026-12-03 00)"
+  run $cli glue delete-partition --database-name "$lc" --table-name access --partition-values 2026-12-03 00
+  expect_error EntityNotFoundException $cli glue delete-partition --database-name "$lc" --table-name access --partition-values 2026-12-03 00
 
   run $cli glue delete-table --database-name "$lc" --name t4
   expect_error EntityNotFoundException $cli glue delete-table --database-name "$lc" --name t4
