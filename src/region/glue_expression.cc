@@ -165,10 +165,8 @@ struct GluePartitionFilter::Node {
         for (const auto& c : children)
           if (c->Eval(values)) return true;
         return false;
-      case Kind::kNot:
-        return !children[0]->Eval(values);
-      default:
-        break;
+      case Kind::kNot: return !children[0]->Eval(values);
+      default: break;
     }
     if (key >= values.size()) return false;
     const std::string& v = values[key];
@@ -198,12 +196,9 @@ struct GluePartitionFilter::Node {
         if (!lo || !hi) return false;
         return (*lo >= 0 && *hi <= 0) != negated;
       }
-      case Kind::kLike:
-        return Like(v, pattern) != negated;
-      case Kind::kIsNull:
-        return negated;  // a partition value is never NULL
-      default:
-        return false;
+      case Kind::kLike: return Like(v, pattern) != negated;
+      case Kind::kIsNull: return negated;  // a partition value is never NULL
+      default: return false;
     }
   }
 };
@@ -241,9 +236,8 @@ class Parser {
     return true;
   }
   Status Error(const std::string& what) const {
-    std::string where = Peek().kind == Token::kEnd
-                            ? "at the end"
-                            : "at character " + std::to_string(Peek().pos);
+    std::string where =
+        Peek().kind == Token::kEnd ? "at the end" : "at character " + std::to_string(Peek().pos);
     return InvalidArgumentError("Expression: " + what + " " + where);
   }
 
@@ -353,7 +347,8 @@ class Parser {
   Result<Node::Literal> ParseLiteral(const Node& node) {
     const Token& t = Peek();
     if (t.kind != Token::kString && t.kind != Token::kNumber)
-      return Error(t.kind == Token::kEnd ? "expected a value" : "expected a value, not '" + t.text + "'");
+      return Error(t.kind == Token::kEnd ? "expected a value"
+                                         : "expected a value, not '" + t.text + "'");
     Node::Literal lit{t.text, 0};
     if (node.numeric) {
       auto n = ParseNumber(t.text);

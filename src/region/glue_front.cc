@@ -70,8 +70,9 @@ std::vector<std::vector<std::string>> ValueLists(const json& in, const char* key
 json ErrorsJson(const std::vector<aws::GluePartitionError>& errors) {
   json out = json::array();
   for (const auto& e : errors)
-    out.push_back({{"PartitionValues", e.values},
-                   {"ErrorDetail", {{"ErrorCode", e.error_code}, {"ErrorMessage", e.error_message}}}});
+    out.push_back(
+        {{"PartitionValues", e.values},
+         {"ErrorDetail", {{"ErrorCode", e.error_code}, {"ErrorMessage", e.error_message}}}});
   return out;
 }
 
@@ -196,9 +197,9 @@ void GlueFront::Handle(const RoutedRequest& request, net::Responder respond) {
       done(model_.DeletePartition(Str(in, "DatabaseName", true), Str(in, "TableName", true),
                                   Strings(in, "PartitionValues")));
     } else if (op == "BatchDeletePartition") {
-      auto r = model_.BatchDeletePartition(Str(in, "DatabaseName", true),
-                                           Str(in, "TableName", true),
-                                           ValueLists(in, "PartitionsToDelete"));
+      auto r =
+          model_.BatchDeletePartition(Str(in, "DatabaseName", true), Str(in, "TableName", true),
+                                      ValueLists(in, "PartitionsToDelete"));
       if (check(r)) answer({{"Errors", ErrorsJson(*r)}});
     } else if (op == "GetPartition" || op == "GetPartitions" || op == "BatchGetPartition") {
       const std::string database = Str(in, "DatabaseName", true);

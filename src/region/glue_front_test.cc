@@ -181,9 +181,9 @@ TEST_F(GlueFrontTest, SinglePartitionsBatchesAndExpressions) {
            with({{"PartitionValueList", {"2026-11-30"}},
                  {"PartitionInput", {{"Values", {"2026-11-29"}}, {"Parameters", {{"k", "v"}}}}}}));
   ASSERT_EQ(st, 200) << out.dump();
-  std::tie(st, out) =
-      Call("BatchGetPartition",
-           with({{"PartitionsToGet", {{{"Values", {"2026-11-29"}}}, {{"Values", {"2026-11-30"}}}}}}));
+  std::tie(st, out) = Call(
+      "BatchGetPartition",
+      with({{"PartitionsToGet", {{{"Values", {"2026-11-29"}}}, {{"Values", {"2026-11-30"}}}}}}));
   ASSERT_EQ(st, 200) << out.dump();
   ASSERT_EQ(out["Partitions"].size(), 1u);
   EXPECT_EQ(out["Partitions"][0]["Parameters"]["k"], "v");

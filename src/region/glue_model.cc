@@ -473,7 +473,8 @@ Result<aws::GluePartition> GlueModel::GetPartition(const std::string& database,
   std::lock_guard lock(mu_);
   ASSIGN_OR_RETURN(Table * t, FindTableLocked(kOp, database, table));
   auto it = t->partitions.find(values);
-  if (it == t->partitions.end()) return NotFound(kOp, "Cannot find partition " + ValuesText(values) + ".");
+  if (it == t->partitions.end())
+    return NotFound(kOp, "Cannot find partition " + ValuesText(values) + ".");
   return it->second;
 }
 
@@ -552,8 +553,8 @@ Result<std::vector<aws::GluePartitionError>> GlueModel::BatchDeletePartition(
     std::map<std::vector<std::string>, bool> in_batch;
     for (const auto& v : values) {
       if (!t->partitions.count(v) || in_batch.count(v)) {
-        errors.push_back({v, "EntityNotFoundException",
-                          "Cannot find partition " + ValuesText(v) + "."});
+        errors.push_back(
+            {v, "EntityNotFoundException", "Cannot find partition " + ValuesText(v) + "."});
         continue;
       }
       in_batch[v] = true;

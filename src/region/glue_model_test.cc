@@ -271,8 +271,9 @@ TEST_F(GlueModelTest, SinglePartitionOperations) {
   aws::GluePartition input;
   input.storage_descriptor.location = "s3://elsewhere/";
   ASSERT_TRUE(glue_->UpdatePartition("logs", "access", {"2026-12-01", "00"}, input).ok());
-  EXPECT_EQ(glue_->GetPartition("logs", "access", {"2026-12-01", "00"})->storage_descriptor.location,
-            "s3://elsewhere/");
+  EXPECT_EQ(
+      glue_->GetPartition("logs", "access", {"2026-12-01", "00"})->storage_descriptor.location,
+      "s3://elsewhere/");
   input.values = {"2026-12-02", "00"};
   ASSERT_TRUE(glue_->UpdatePartition("logs", "access", {"2026-12-01", "00"}, input).ok());
   EXPECT_EQ(glue_->GetPartition("logs", "access", {"2026-12-01", "00"}).status().code(),
@@ -280,13 +281,14 @@ TEST_F(GlueModelTest, SinglePartitionOperations) {
   EXPECT_EQ(glue_->GetPartition("logs", "access", {"2026-12-02", "00"})->creation_time, created);
   ASSERT_TRUE(glue_->CreatePartition("logs", "access", Part({"2026-12-03", "00"})).ok());
   input.values = {"2026-12-03", "00"};
-  EXPECT_EQ(aws::AwsErrorCode(glue_->UpdatePartition("logs", "access", {"2026-12-02", "00"}, input)),
-            "AlreadyExistsException");
+  EXPECT_EQ(
+      aws::AwsErrorCode(glue_->UpdatePartition("logs", "access", {"2026-12-02", "00"}, input)),
+      "AlreadyExistsException");
   EXPECT_EQ(aws::AwsErrorCode(glue_->UpdatePartition("logs", "access", {"x", "y"}, input)),
             "EntityNotFoundException");
 
-  auto batch = glue_->BatchGetPartition("logs", "access",
-                                        {{"2026-12-03", "00"}, {"nope", "00"}, {"2026-12-02", "00"}});
+  auto batch = glue_->BatchGetPartition(
+      "logs", "access", {{"2026-12-03", "00"}, {"nope", "00"}, {"2026-12-02", "00"}});
   ASSERT_TRUE(batch.ok());
   ASSERT_EQ(batch->size(), 2u);
   EXPECT_EQ((*batch)[0].values[0], "2026-12-03");
