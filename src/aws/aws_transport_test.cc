@@ -287,7 +287,9 @@ TEST_F(AwsTransportTest, StopDuringBackoffCancels) {
   stop.request_stop();
   caller.join();
   EXPECT_EQ(r.status().code(), StatusCode::kCancelled);
-  EXPECT_EQ(http_.sent().size(), 1u);
+  ASSERT_EQ(http_.sent().size(), 1u);
+  // The exchange itself carries the stop, so a stop also ends a request in flight.
+  EXPECT_TRUE(http_.sent()[0].stop.stop_requested());
   EXPECT_EQ(CounterValue("steady_aws_requests_total", {"ecs", "ListTasks", "cancelled"}), 1);
 
   // Already stopped: nothing is sent.

@@ -114,8 +114,8 @@ Status WriteSampleApps(const std::string& dir) {
 // The sample web service, rolled out as an operator would: `steady deploy web`. The setup file
 // created web:1 as a bare fixture; the definition (fluentd logging to the aggregator, ...) is a
 // new revision, so this is a rolling deployment, waited for, rolled back if it fails.
-void DeploySampleWeb(std::stop_token /*stop*/, aws::Ecs& ecs, aws::Elbv2& elbv2,
-                     std::string apps_dir, std::string forward_address) {
+void DeploySampleWeb(std::stop_token stop, aws::Ecs& ecs, aws::Elbv2& elbv2, std::string apps_dir,
+                     std::string forward_address) {
   deploy::LoadOptions lo;
   lo.forward_address = forward_address;
   auto def = deploy::LoadDefinition(apps_dir + "/web.jsonnet", lo);
@@ -125,8 +125,12 @@ void DeploySampleWeb(std::stop_token /*stop*/, aws::Ecs& ecs, aws::Elbv2& elbv2,
   }
   deploy::Deployer deployer(ecs, &elbv2, SystemClock::Get(),
                             [](const std::string& line) { LogInfo("up: deploy: " + line); });
-  auto r = deployer.Deploy(*def, {});
-  if (!r.ok())
+  deploy::DeployOptions options;
+  options.stop = stop;  // Ctrl-C during the rollout: stop waiting, ECS finishes it
+  auto r = deployer.Deploy(*def, options);
+  if (!r.ok() && stop.stop_requested())
+    LogInfo("up: deploy web: " + r.status().message());
+  else if (!r.ok())
     LogError("up: deploy web failed", {{"error", r.status().ToString()}});
   else
     LogInfo("up: deploy web", {{"outcome", deploy::DeployOutcomeName(r->outcome)},
@@ -187,7 +191,9 @@ void OneshotTrickle(std::stop_token stop, aws::Ecs& ecs, aws::Sns& sns, deploy::
          }),
          done});
   }
-  runs.clear();  // stop requested: each stops its task and follows it briefly
+  // Stop requested: every run stops its task and follows it briefly, all at once.
+  for (Run& r : runs) r.thread.request_stop();
+  runs.clear();
 }
 
 }  // namespace
@@ -423,13 +429,12 @@ void AddUpCommand(CLI::App& app, const GlobalOptions& /*global*/) {
     std::fflush(stdout);
     int sig = WaitForTerminationSignal();
     LogInfo("up: stopping", {{"signal", sig}});
+    // Every sample thread is told at once, then each is waited for.
     deploy_web.request_stop();
-    if (deploy_web.joinable()) deploy_web.join();
-    if (trickle.joinable()) {
-      trickle.request_stop();
-      trickle.join();
-    }
+    trickle.request_stop();
     sample_logs.request_stop();
+    if (deploy_web.joinable()) deploy_web.join();
+    if (trickle.joinable()) trickle.join();
     sample_logs.join();
     scaler.Stop();
     if (log_router) log_router->Stop();

@@ -276,6 +276,13 @@ Status Deployer::RollBackAfter(const AppDefinition& def, const std::string& prev
   return Status::Ok();
 }
 
+namespace {
+Status StoppedWaiting(const AppDefinition& def) {
+  return CancelledError("stopped waiting for " + def.scheduler.service_name +
+                        "; ECS goes on with it");
+}
+}  // namespace
+
 Result<std::string> Deployer::WaitRollout(const AppDefinition& def,
                                           const std::string& task_definition_arn,
                                           const DeployOptions& options) {
@@ -306,7 +313,8 @@ Result<std::string> Deployer::WaitRollout(const AppDefinition& def,
              std::to_string(primary.running_count) + "/" + std::to_string(primary.desired_count) +
              ", failed " + std::to_string(primary.failed_tasks) + ")";
     }
-    clock_.SleepUntil(std::min(deadline, clock_.Now() + options.poll_interval));
+    if (!clock_.SleepUntil(std::min(deadline, clock_.Now() + options.poll_interval), options.stop))
+      return StoppedWaiting(def);
   }
 }
 
@@ -521,7 +529,8 @@ Status Deployer::Remove(const AppDefinition& def, const DeployOptions& options) 
     if (clock_.Now() >= deadline)
       return DeadlineExceededError(def.scheduler.service_name +
                                    " still draining after the timeout");
-    clock_.SleepUntil(std::min(deadline, clock_.Now() + options.poll_interval));
+    if (!clock_.SleepUntil(std::min(deadline, clock_.Now() + options.poll_interval), options.stop))
+      return StoppedWaiting(def);
   }
 }
 

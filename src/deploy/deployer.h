@@ -24,6 +24,7 @@
 #pragma once
 
 #include <functional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,9 @@ struct DeployOptions {
   // started anew, so it takes as long as any rollout, whatever timeout the failed one had).
   Duration rollback_timeout = std::chrono::minutes(10);
   Duration poll_interval = std::chrono::seconds(5);
+  // A stop request ends a wait (rollout or removal) early with CancelledError; ECS goes on with
+  // what it was doing. Nothing is rolled back for it.
+  std::stop_token stop;
 };
 
 enum class DeployOutcome {

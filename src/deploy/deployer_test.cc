@@ -166,6 +166,21 @@ TEST_F(DeployerTest, ARolloutThatCannotFinishInTimeIsRolledBack) {
   EXPECT_EQ(Tasks("web").size(), 2u);
 }
 
+TEST_F(DeployerTest, AStopEndsTheWaitAndLeavesTheRolloutToEcs) {
+  Deploy(Web("web:1"));
+  std::stop_source stop;
+  DeployOptions o;
+  o.stop = stop.get_token();
+  Result<DeployReport> r = InternalError("not run");
+  // 30 GiB fits on no m5.large: the rollout would wait for its whole timeout.
+  std::thread t([&] { r = D().Deploy(Web("web:2", 2, "", 30 * 1024), o); });
+  clock_.AwaitSleepers(1);
+  stop.request_stop();
+  t.join();
+  EXPECT_EQ(r.status().code(), StatusCode::kCancelled) << r.status().ToString();
+  EXPECT_EQ(ServiceTaskDefinition(), "web:2");  // not rolled back: ECS goes on with it
+}
+
 TEST_F(DeployerTest, WithoutRollbackAFailedRolloutIsReportedAndLeftAlone) {
   Deploy(Web("web:1"));
   DeployOptions o;

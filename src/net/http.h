@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -53,6 +54,9 @@ struct HttpRequest {
   std::string body;
   // 0 means the client's default.
   Duration timeout{0};
+  // A stop request abandons the exchange within about a second, as CancelledError: a daemon
+  // shutting down does not wait out a 20-second long poll.
+  std::stop_token stop;
 };
 
 struct HttpResponse {

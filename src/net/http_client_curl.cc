@@ -39,6 +39,10 @@ size_t WriteHeader(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
+int StopRequested(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const std::stop_token*>(user)->stop_requested() ? 1 : 0;
+}
+
 }  // namespace
 
 struct CurlHttpClient::Impl {
@@ -123,12 +127,21 @@ Result<HttpResponse> CurlHttpClient::Send(const HttpRequest& request) {
     curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   }
 
+  // libcurl calls the progress function at least once a second while it waits, so a stop
+  // request ends even a long poll that has not seen a byte.
+  if (request.stop.stop_possible()) {
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, StopRequested);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, &request.stop);
+  }
+
   CURLcode rc = curl_easy_perform(h);
   curl_slist_free_all(headers);
   if (rc != CURLE_OK) {
     std::string what =
         std::string(request.method) + " " + request.url + ": " + curl_easy_strerror(rc);
     curl_easy_cleanup(h);  // the connection state is unknown: do not reuse it
+    if (rc == CURLE_ABORTED_BY_CALLBACK) return CancelledError(what);
     if (rc == CURLE_OPERATION_TIMEDOUT) return DeadlineExceededError(what);
     if (rc == CURLE_URL_MALFORMAT || rc == CURLE_UNSUPPORTED_PROTOCOL)
       return InvalidArgumentError(what);

@@ -135,6 +135,47 @@ TEST(HttpServerAndCurl, AsyncHandlerAnswersLater) {
   EXPECT_EQ(got->body, "late");
 }
 
+TEST(HttpServerAndCurl, StopAbandonsAnExchangeInFlight) {
+  std::mutex mu;
+  std::vector<Responder> pending;
+  HttpServer server({}, AsyncHttpHandler([&](const ServerRequest&, Responder respond) {
+                      std::lock_guard lock(mu);
+                      pending.push_back(std::move(respond));  // a long poll: no answer yet
+                    }));
+  ASSERT_TRUE(server.Start().ok());
+  CurlHttpClient client({.request_timeout = std::chrono::minutes(10)});
+  std::stop_source stop;
+  Result<HttpResponse> got = InternalError("unset");
+  std::thread t(
+      [&] { got = client.Send({.url = server.base_url() + "/poll", .stop = stop.get_token()}); });
+  for (;;) {
+    std::lock_guard lock(mu);
+    if (!pending.empty()) break;
+  }
+  stop.request_stop();
+  t.join();
+  EXPECT_EQ(got.status().code(), StatusCode::kCancelled) << got.status().ToString();
+  {
+    std::lock_guard lock(mu);
+    pending[0](HttpResponse{.status = 200});  // to a connection that is gone
+  }
+  // The client and server both go on serving.
+  std::stop_source unused;
+  std::thread again(
+      [&] { got = client.Send({.url = server.base_url() + "/poll", .stop = unused.get_token()}); });
+  for (;;) {
+    std::lock_guard lock(mu);
+    if (pending.size() == 2) break;
+  }
+  {
+    std::lock_guard lock(mu);
+    pending[1](HttpResponse{.status = 202, .body = "late"});
+  }
+  again.join();
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->body, "late");
+}
+
 TEST(HttpServerAndCurl, MalformedRequestGets400AndServerKeepsServing) {
   HttpServer server({.max_body_bytes = 10},
                     [](const ServerRequest&) { return HttpResponse{.status = 200, .body = "ok"}; });
