@@ -125,7 +125,7 @@ Result<net::HttpResponse> AwsTransport::Impl::Send(std::string_view operation,
     // Every attempt is signed afresh: X-Amz-Date moves with the clock, and a retry after a long
     // backoff must not carry a signature AWS may consider stale.
     net::HttpRequest attempt = request;
-    if (!attempt.stop.stop_possible()) attempt.stop = send.stop;
+    attempt.stop = send.stop;  // a stop also abandons the exchange in flight
     SigningParams params;
     params.region = options.region;
     params.service = service.signing_name;

@@ -179,7 +179,13 @@ Result<std::vector<SqsMessage>> SqsClient::ReceiveMessage(const ReceiveMessageRe
     body["MessageAttributeNames"] = request.message_attribute_names;
   // The HTTP timeout must outlast the long poll.
   Duration timeout = seconds(request.wait_time_seconds.value_or(20) + 10);
-  ASSIGN_OR_RETURN(json out, Call(transport_, "ReceiveMessage", body, timeout, std::move(stop)));
+  Result<json> called = Call(transport_, "ReceiveMessage", body, timeout, stop);
+  // As aws::Sqs promises (and the region's model does): a stop ends the poll with what it has,
+  // here nothing. A message the server handed out meanwhile reappears after its visibility
+  // timeout.
+  if (!called.ok() && called.status().code() == StatusCode::kCancelled && stop.stop_requested())
+    return std::vector<SqsMessage>{};
+  ASSIGN_OR_RETURN(json out, std::move(called));
   return Decode("ReceiveMessage", [&]() -> Result<std::vector<SqsMessage>> {
     std::vector<SqsMessage> msgs;
     for (const auto& m : out.value("Messages", json::array())) {

@@ -56,5 +56,42 @@ TEST_F(SqsClientTest, WrongResponseShapesAreDataLossNotACrash) {
     EXPECT_EQ(SendWith(bad).status().code(), StatusCode::kDataLoss) << bad;
 }
 
+// A stop that arrives while the exchange is in flight: the HTTP client abandons it.
+class StoppedMidway final : public net::HttpClient {
+ public:
+  explicit StoppedMidway(std::stop_source& stop) : stop_(stop) {}
+  Result<net::HttpResponse> Send(const net::HttpRequest& request) override {
+    stop_.request_stop();
+    return request.stop.stop_requested() ? CancelledError("aborted by callback")
+                                         : InternalError("the stop did not reach the request");
+  }
+
+ private:
+  std::stop_source& stop_;
+};
+
+TEST_F(SqsClientTest, AStopEndsReceiveMessageWithNothingNotAnError) {
+  std::stop_source stop;
+  StoppedMidway http(stop);
+  AwsTransport transport(SqsService(), TransportOptions{.endpoint = "http://h"}, http, *creds_,
+                         clock_, metrics_);
+  SqsClient c(transport);
+  ReceiveMessageRequest req;
+  req.queue_url = "http://h/000000000000/q";
+  req.wait_time_seconds = 20;
+  auto in_flight = c.ReceiveMessage(req, stop.get_token());
+  ASSERT_TRUE(in_flight.ok()) << in_flight.status().ToString();
+  EXPECT_TRUE(in_flight->empty());
+  auto already = c.ReceiveMessage(req, stop.get_token());  // stopped before it is sent
+  ASSERT_TRUE(already.ok()) << already.status().ToString();
+  EXPECT_TRUE(already->empty());
+  // Without a stop, a cancelled exchange is still an error.
+  std::stop_source other;
+  StoppedMidway unrelated(other);
+  AwsTransport t2(SqsService(), TransportOptions{.endpoint = "http://h"}, unrelated, *creds_,
+                  clock_, metrics_);
+  EXPECT_FALSE(SqsClient(t2).ReceiveMessage(req).ok());
+}
+
 }  // namespace
 }  // namespace steady::aws

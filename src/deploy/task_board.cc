@@ -117,7 +117,6 @@ Result<int> TaskBoard::Pump(std::stop_token stop) {
   req.wait_time_seconds = options_.wait_seconds;
   auto received = sqs_.ReceiveMessage(req, stop);
   if (!received.ok()) {
-    if (stop.stop_requested()) return received.status();  // shutting down, not an error
     receive_errors_->Inc();
     return received.status();
   }

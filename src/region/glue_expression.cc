@@ -5,22 +5,19 @@
 #include <charconv>
 #include <optional>
 
+#include "net/http.h"
+
 namespace steady::region {
 
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using net::EqualsIgnoreCase;
 
-bool NumericType(const std::string& hive_type) {
-  std::string t = Lower(hive_type);
-  if (auto paren = t.find('('); paren != std::string::npos) t.resize(paren);  // decimal(10,2)
+bool NumericType(std::string_view hive_type) {
+  std::string_view t = hive_type.substr(0, hive_type.find('('));  // decimal(10,2)
   for (std::string_view n :
        {"tinyint", "smallint", "int", "integer", "bigint", "long", "float", "double", "decimal"})
-    if (t == n) return true;
+    if (EqualsIgnoreCase(t, n)) return true;
   return false;
 }
 
@@ -138,11 +135,13 @@ struct GluePartitionFilter::Node {
     double number = 0;  // when the key is numeric
   };
 
+  enum class Op { kEq, kNe, kLt, kLe, kGt, kGe };
+
   Kind kind = Kind::kAnd;
   std::vector<std::shared_ptr<const Node>> children;  // kAnd, kOr, kNot
   size_t key = 0;
   bool numeric = false;
-  std::string op;                 // kCompare: = <> != < <= > >=
+  Op op = Op::kEq;                // kCompare
   std::vector<Literal> literals;  // kCompare 1, kIn n, kBetween 2
   std::string pattern;            // kLike
   bool negated = false;           // NOT IN / NOT BETWEEN / NOT LIKE / IS NOT NULL
@@ -174,12 +173,15 @@ struct GluePartitionFilter::Node {
       case Kind::kCompare: {
         auto c = Compare(v, literals[0]);
         if (!c) return false;
-        if (op == "=") return *c == 0;
-        if (op == "<>" || op == "!=") return *c != 0;
-        if (op == "<") return *c < 0;
-        if (op == "<=") return *c <= 0;
-        if (op == ">") return *c > 0;
-        return *c >= 0;
+        switch (op) {
+          case Op::kEq: return *c == 0;
+          case Op::kNe: return *c != 0;
+          case Op::kLt: return *c < 0;
+          case Op::kLe: return *c <= 0;
+          case Op::kGt: return *c > 0;
+          case Op::kGe: return *c >= 0;
+        }
+        return false;
       }
       case Kind::kIn: {
         bool any = false;
@@ -223,7 +225,7 @@ class Parser {
   const Token& Peek() const { return tokens_[at_]; }
   const Token& Next() { return tokens_[at_ < tokens_.size() - 1 ? at_++ : at_]; }
   bool IsWord(std::string_view keyword) const {
-    return Peek().kind == Token::kWord && Lower(Peek().text) == keyword;
+    return Peek().kind == Token::kWord && EqualsIgnoreCase(Peek().text, keyword);
   }
   bool Accept(std::string_view keyword) {
     if (!IsWord(keyword)) return false;
@@ -294,7 +296,7 @@ class Parser {
     auto node = std::make_shared<Node>();
     bool found = false;
     for (size_t i = 0; i < keys_.size() && !found; ++i)
-      if (Lower(keys_[i].name) == Lower(name.text)) {
+      if (EqualsIgnoreCase(keys_[i].name, name.text)) {
         node->key = i;
         node->numeric = NumericType(keys_[i].type);
         found = true;
@@ -302,10 +304,10 @@ class Parser {
     if (!found) return Error("unknown partition key '" + name.text + "'");
     Next();
 
-    if (Peek().kind == Token::kSymbol && Peek().text != "(" && Peek().text != ")" &&
-        Peek().text != ",") {
+    if (auto op = ComparisonOp(Peek())) {
       node->kind = Node::Kind::kCompare;
-      node->op = Next().text;
+      node->op = *op;
+      Next();
       ASSIGN_OR_RETURN(auto lit, ParseLiteral(*node));
       node->literals.push_back(std::move(lit));
       return NodePtr(node);
@@ -342,6 +344,16 @@ class Parser {
       return NodePtr(node);
     }
     return Error("expected a comparison, IN, BETWEEN, LIKE or IS after '" + name.text + "'");
+  }
+
+  static std::optional<Node::Op> ComparisonOp(const Token& t) {
+    if (t.kind != Token::kSymbol) return std::nullopt;
+    static constexpr std::pair<std::string_view, Node::Op> kOps[] = {
+        {"=", Node::Op::kEq},  {"<>", Node::Op::kNe}, {"!=", Node::Op::kNe}, {"<", Node::Op::kLt},
+        {"<=", Node::Op::kLe}, {">", Node::Op::kGt},  {">=", Node::Op::kGe}};
+    for (const auto& [text, op] : kOps)
+      if (t.text == text) return op;
+    return std::nullopt;
   }
 
   Result<Node::Literal> ParseLiteral(const Node& node) {

@@ -204,10 +204,9 @@ void GlueFront::Handle(const RoutedRequest& request, net::Responder respond) {
     } else if (op == "GetPartition" || op == "GetPartitions" || op == "BatchGetPartition") {
       const std::string database = Str(in, "DatabaseName", true);
       const std::string table_name = Str(in, "TableName", true);
-      // Partitions name their table as stored (lower-cased), as Glue answers them.
-      auto table = model_.GetTable(database, table_name);
-      const std::string stored_db = table.ok() ? table->database_name : database;
-      const std::string stored_table = table.ok() ? table->name : table_name;
+      // Partitions name their table as stored, as Glue answers them.
+      const std::string stored_db = GlueModel::StoredName(database);
+      const std::string stored_table = GlueModel::StoredName(table_name);
       auto as_json = [&](const aws::GluePartition& p) {
         return PartitionJson(p, stored_db, stored_table, catalog);
       };

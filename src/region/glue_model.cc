@@ -29,11 +29,6 @@ Status AlreadyExists(std::string_view op, const std::string& message) {
   return ServiceError(op, "AlreadyExistsException", message);
 }
 
-std::string Lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 // Glue's NameString: 1 to 255 characters of its single-line pattern (no control characters
 // other than tab). Returns the name lower-cased, as Glue stores it.
 Result<std::string> CheckName(std::string_view op, std::string_view what, const std::string& name) {
@@ -42,7 +37,7 @@ Result<std::string> CheckName(std::string_view op, std::string_view what, const 
   for (unsigned char c : name)
     if ((c < 0x20 && c != '\t') || c == 0x7f)
       return InvalidInput(op, std::string(what) + " contains invalid characters.");
-  return Lower(name);
+  return GlueModel::StoredName(name);
 }
 
 // Page tokens: base64 of "<kind>:<key of the first item of the next page>".
@@ -89,6 +84,11 @@ struct GlueModel::Database {
   GlueDatabase db;
   std::map<std::string, std::unique_ptr<Table>> tables;  // by lower-cased name
 };
+
+std::string GlueModel::StoredName(std::string name) {
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
 
 GlueModel::GlueModel(RegionContext& ctx) : ctx_(ctx) {}
 GlueModel::~GlueModel() = default;
@@ -509,19 +509,9 @@ Status GlueModel::UpdatePartition(const std::string& database, const std::string
 
 Status GlueModel::DeletePartition(const std::string& database, const std::string& table,
                                   const std::vector<std::string>& values) {
-  constexpr std::string_view kOp = "DeletePartition";
-  uint64_t seq;
-  {
-    std::lock_guard lock(mu_);
-    ASSIGN_OR_RETURN(Table * t, FindTableLocked(kOp, database, table));
-    if (!t->partitions.count(values))
-      return NotFound(kOp, "Cannot find partition " + ValuesText(values) + ".");
-    seq = RecordLocked({{"op", "delparts"},
-                        {"db", t->table.database_name},
-                        {"table", t->table.name},
-                        {"values", json::array({values})}});
-  }
-  return ctx_.journal().Commit(seq);
+  ASSIGN_OR_RETURN(auto errors, BatchDeletePartition(database, table, {values}));
+  if (errors.empty()) return Status::Ok();
+  return ServiceError("DeletePartition", errors[0].error_code, errors[0].error_message);
 }
 
 Result<std::vector<aws::GluePartition>> GlueModel::BatchGetPartition(

@@ -46,6 +46,9 @@ class GlueModel final : public aws::Glue, public ServiceModel {
   static constexpr int kMaxPartitionPage = 1000;
   static constexpr size_t kMaxBatchPartitions = 100;
 
+  // A database or table name as Glue stores and answers it: lower-cased.
+  static std::string StoredName(std::string name);
+
   explicit GlueModel(RegionContext& ctx);
   ~GlueModel() override;
 

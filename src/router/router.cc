@@ -104,7 +104,6 @@ void Router::Worker(std::stop_token stop) {
     req.wait_time_seconds = options_.wait_time_seconds;
     req.attribute_names = {"All"};
     auto got = sqs_->ReceiveMessage(req, stop);
-    if (!got.ok() && stop.stop_requested()) break;  // shutting down, not an error
     if (!got.ok()) {
       failures_.With({"sqs"}).Inc();
       LogWarn("router: cannot receive",

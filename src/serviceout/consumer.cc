@@ -208,7 +208,6 @@ void Consumer::Run(std::stop_token stop) {
         req.visibility_timeout = Seconds(options_.visibility_timeout);
         req.attribute_names = {"All"};
         auto got = sqs_.ReceiveMessage(req, stop);
-        if (!got.ok() && stop.stop_requested()) break;  // shutting down, not an error
         if (!got.ok()) {
           api_errors_->Inc();
           LogWarn("terminator: receive failed",
