@@ -61,8 +61,10 @@ check "register-task-definition: next revision" "o['taskDefinition']['revision']
 web2=$(py "o['taskDefinition']['taskDefinitionArn']")
 run $cli ecs register-task-definition --family "huge-$tag" \
     --container-definitions '[{"name":"huge","image":"big","cpu":128,"memory":100000}]'
+# The batch job runs 10 s: long enough to still be RUNNING at list-tasks --family below, three
+# awscli calls later, even on a loaded machine.
 run $cli ecs register-task-definition --family "batch-$tag" \
-    --container-definitions '[{"name":"job","image":"job","cpu":128,"memory":128,"environment":[{"name":"STEADY_RUN_SECONDS","value":"2"},{"name":"STEADY_EXIT_CODE","value":"3"}]}]'
+    --container-definitions '[{"name":"job","image":"job","cpu":128,"memory":128,"environment":[{"name":"STEADY_RUN_SECONDS","value":"10"},{"name":"STEADY_EXIT_CODE","value":"3"}]}]'
 batch=$(py "o['taskDefinition']['taskDefinitionArn']")
 run $cli ecs describe-task-definition --task-definition "web-$tag:1" --include TAGS
 check "describe-task-definition" "o['taskDefinition']['taskDefinitionArn'] == '$web1' and o['taskDefinition']['containerDefinitions'][0]['image'] == 'nginx:1' and o['tags'] == [{'key': 'app', 'value': 'web'}]"
@@ -180,7 +182,7 @@ run $cli ecs stop-task --cluster "$cluster" --task "$started" --reason "canary o
 check "stop-task" "o['task']['taskArn'] == '$started' and o['task']['desiredStatus'] == 'STOPPED' and o['task']['stoppedReason'] == 'canary over'"
 wait_for "the stopped task reaches STOPPED" "o['tasks'][0]['lastStatus'] == 'STOPPED' and o['tasks'][0]['stopCode'] == 'UserInitiated' and bool(o['tasks'][0]['stoppedAt'])" 10 \
     ecs describe-tasks --cluster "$cluster" --tasks "$started"
-wait_for "a batch task ends with its exit code" "o['tasks'][0]['lastStatus'] == 'STOPPED' and o['tasks'][0]['containers'][0]['exitCode'] == 3 and o['tasks'][0]['stopCode'] == 'EssentialContainerExited'" 15 \
+wait_for "a batch task ends with its exit code" "o['tasks'][0]['lastStatus'] == 'STOPPED' and o['tasks'][0]['containers'][0]['exitCode'] == 3 and o['tasks'][0]['stopCode'] == 'EssentialContainerExited'" 40 \
     ecs describe-tasks --cluster "$cluster" --tasks "$batch_task"
 run $cli ecs list-tasks --cluster "$cluster" --desired-status STOPPED
 check "list-tasks --desired-status STOPPED" "'$started' in o['taskArns'] and '$batch_task' in o['taskArns'] and '${run_tasks[0]}' not in o['taskArns']"
